@@ -1,0 +1,79 @@
+# Every target installs what it needs: a fresh clone needs only Go, npm and make.
+# Node 22 and the CDK CLI come from package.json; node_modules/.bin goes first on
+# PATH so jsii, synth and cdk all run on a supported Node.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+ENVS = $(shell node -p 'Object.keys(require("./cdk.json").context.environments).join(" ")')
+APP  := GoWebApp
+CDK  := node_modules/.bin/cdk
+
+.DEFAULT_GOAL := help
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: tools
+tools: node_modules/.installed ## Install the pinned npm tools (Node 22, CDK CLI)
+
+.PHONY: run
+run: tools ## Run the synthesized dev stack locally: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001
+	go run ./infra/localstack
+
+.PHONY: dev
+dev: ## Serve the app as a plain local server on 127.0.0.1:8080 (quick edit loop)
+	go run ./function
+
+.PHONY: test
+test: tools ## Run every test: adapter, web app, browser, construct, synth, local stack
+	go test -count=1 ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l function infra); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go tool staticcheck ./...
+
+.PHONY: synth
+synth: tools ## Synthesize every environment into cdk.out (CloudFormation schema validation on)
+	$(CDK) synth --all --quiet
+
+.PHONY: check-env
+check-env:
+	@if [ -z "$(ENV)" ]; then echo "ENV is required; known environments: $(ENVS)" >&2; exit 2; fi
+	@if ! echo " $(ENVS) " | grep -q " $(ENV) "; then echo "unknown ENV '$(ENV)'; known environments: $(ENVS)" >&2; exit 2; fi
+
+.PHONY: diff
+diff: tools check-env ## Show what deploying ENV would change (ENV=dev|prod)
+	$(CDK) diff $(APP)-$(ENV)
+
+.PHONY: deploy
+deploy: tools check-env ## Deploy ENV to the current AWS account (ENV=dev|prod)
+	$(CDK) deploy $(APP)-$(ENV)
+
+.PHONY: destroy
+destroy: tools check-env ## Delete ENV's stack (ENV=dev|prod)
+	$(CDK) destroy $(APP)-$(ENV)
+
+.PHONY: golden
+golden: tools ## Regenerate golden files (adapter responses, web pages, templates, screenshot)
+	go test -count=1 ./... -update
+
+.PHONY: bench
+bench: tools ## Benchmarks: adapter vs peers, bootstrap size, cold start under RIE; writes function/internal/benchcmp/RESULTS.md
+	cd function/internal/benchcmp && go run .
+
+.PHONY: diagram
+diagram: ## Re-render the architecture picture from its graphviz source (needs dot)
+	dot -Tpng function/web/assets/arch.dot -o function/web/assets/arch.png
+
+.PHONY: clean
+clean: ## Remove build output (cdk.out, bin)
+	rm -rf cdk.out bin
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

@@ -1,0 +1,25 @@
+// Package apigwlocal emulates an API Gateway REST API with Lambda proxy
+// integrations on loopback, for local runs and tests: a [Gateway] is an
+// http.Handler that turns each HTTP request into the REST proxy event (payload
+// 1.0) that API Gateway would send, hands it to an [Invoker] (the Lambda
+// Runtime Interface Emulator through [RIE], or an in-process handler), and
+// applies API Gateway's rules to the answer.
+//
+// A Gateway serves one front door, chosen by [Config]: the stage URL
+// ("/prod/..."; requests outside the stage get API Gateway's 403) or a custom
+// domain with an optional base path, whose event keeps the base path in
+// "path" exactly as AWS does. What it reproduces:
+//   - path, requestContext.path, resource and decoded pathParameters from the
+//     API's resource templates ("/", "/{proxy+}", "/items/{id}");
+//   - headers and query strings in both single- and multi-value forms, with
+//     decoded query values; requestContext with requestId, sourceIp, stage;
+//   - request bodies base64-encoded when their Content-Type matches a binary
+//     media type ("*/*" matches every body);
+//   - on the way back: base64 decoding, multiValueHeaders, a 504 {"message":
+//     "Endpoint request timed out"} after the integration timeout, the 10 MB
+//     request and 6 MB Lambda payload limits, and a 502 {"message": "Internal
+//     server error"} for a failed or malformed invocation.
+//
+// It is not a full API Gateway: no authorizers, usage plans, mapping templates
+// or caching.
+package apigwlocal

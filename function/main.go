@@ -1,0 +1,37 @@
+// Command function is the Lambda function: the sample web app served through
+// the REST API adapter. Started outside Lambda (no AWS_LAMBDA_RUNTIME_API), the
+// same binary serves the app as a plain HTTP server for local editing.
+package main
+
+import (
+	"cmp"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/goapigw/webapp/function/restproxy"
+	"github.com/goapigw/webapp/function/web"
+)
+
+func main() {
+	app, err := web.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		restproxy.Start(app)
+		return
+	}
+
+	addr := flag.String("addr", "127.0.0.1:"+cmp.Or(os.Getenv("PORT"), "8080"), "address of the local server")
+	flag.Parse()
+	srv := &http.Server{Addr: *addr, Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(os.Stderr, "serving the app locally at http://%s/ (not in Lambda: AWS_LAMBDA_RUNTIME_API is unset)\n", *addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,58 @@
+// Package restproxy serves an ordinary net/http handler from AWS Lambda behind an
+// API Gateway REST API (Lambda proxy integration, payload version 1.0).
+//
+// It has the shape of aws-lambda-go's lambdaurl package: [Wrap] turns an
+// [http.Handler] into a Lambda handler, [Start] runs it, and [RequestFromContext]
+// and [PrefixFromContext] reach the event and the public mount prefix from a
+// request's context.
+//
+// # Front doors
+//
+// The same function can be reached through several front doors, and API Gateway
+// describes each one differently in the event:
+//
+//	door                         viewer path     event path   requestContext.path
+//	stage URL                    /prod/a/b       /a/b         /prod/a/b
+//	custom domain, no base path  /a/b            /a/b         /a/b
+//	custom domain, base "shop"   /shop/a/b       /shop/a/b    /shop/a/b
+//	CloudFront, origin /prod     /a/b            /a/b         /prod/a/b
+//
+// The handler sees the same r.URL.Path ("/a/b") under every door: the path is
+// rebuilt from the matched resource template (event "resource") with its path
+// parameters substituted, so it is relative to the API whatever the door. The
+// percent-encoded form is kept in r.URL.RawPath ("%2F" stays "%2F").
+//
+// The public mount prefix is the viewer path minus that API-relative path, cut at
+// a segment boundary: "/prod", "", "/shop". It is available as
+// [PrefixFromContext] and as the X-Forwarded-Prefix request header, which the
+// adapter always overwrites. CloudFront cannot be told apart from the stage URL
+// by the event, so a distribution tells the function its prefix with an origin
+// custom header "X-Forwarded-Prefix": "/" means the site root, "/app" a
+// sub-path. Only a plain path is honoured (at most 256 bytes of unreserved URL
+// characters, no "." or ".." segment, no "//"); anything else is ignored. A
+// direct caller can send the header too: it can only change the links in its own
+// response to another path on the same host, never to another host or scheme.
+//
+// Two rules keep prefix-unaware handlers working:
+//   - A path-absolute Location header ("/x", from http.Redirect) gets the prefix
+//     ("/prod/x"). A Location that already starts with the prefix at a segment
+//     boundary is left alone, so nothing is ever prefixed twice.
+//   - A request for the bare prefix without its slash ("/prod") is redirected to
+//     "/prod/" (301 for GET and HEAD, 308 otherwise) so that relative links in
+//     the page resolve under the prefix.
+//
+// # Limits
+//
+// Lambda refuses a synchronous response larger than 6,291,556 bytes, and API
+// Gateway then shows a bare 502. The adapter measures the encoded response; when
+// it is too large it gzips the body if the client accepts gzip, and otherwise
+// answers 500 with a message that names the size. A handler still running when
+// the integration timeout (29 s by default, [WithIntegrationTimeout]) or the
+// Lambda deadline is near gets a 504 answer before the platform gives up, and
+// its request context is cancelled.
+//
+// Events that are not REST proxy events get a 400 proxy response with a one-line
+// reason; a panicking handler gets a 500 and the function keeps serving. Every
+// request is logged as one JSON line (method, public path, status, bytes,
+// duration, request id); bodies, query values, Authorization and Cookie never are.
+package restproxy

@@ -1,0 +1,280 @@
+package restproxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// DefaultIntegrationTimeout is API Gateway's default (and, without a quota
+// increase, maximum) integration timeout for REST APIs.
+const DefaultIntegrationTimeout = 29 * time.Second
+
+// timeoutMargin is how long before a deadline the adapter gives up on the
+// handler, leaving time to encode and return the 504.
+const timeoutMargin = 250 * time.Millisecond
+
+// Handler serves API Gateway REST proxy events with an http.Handler. It
+// implements lambda.Handler, so it also answers payloads that are not JSON
+// objects with a proxy response rather than a runtime error.
+type Handler struct {
+	h       http.Handler
+	log     *slog.Logger
+	timeout time.Duration
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithLogger sets where the per-request log line and errors go.
+// Default: JSON lines on standard error.
+func WithLogger(l *slog.Logger) Option {
+	return func(h *Handler) {
+		if l != nil {
+			h.log = l
+		}
+	}
+}
+
+// WithIntegrationTimeout sets API Gateway's integration timeout; the handler
+// gets a 504 answer shortly before it. A value of zero or less keeps only the
+// Lambda deadline. Default: [DefaultIntegrationTimeout].
+func WithIntegrationTimeout(d time.Duration) Option {
+	return func(h *Handler) { h.timeout = d }
+}
+
+// Wrap returns a Lambda handler that serves REST proxy events with h.
+func Wrap(h http.Handler, opts ...Option) *Handler {
+	w := &Handler{
+		h:       h,
+		log:     slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		timeout: DefaultIntegrationTimeout,
+	}
+	for _, o := range opts {
+		o(w)
+	}
+	return w
+}
+
+// Start runs h as the Lambda function's handler; it does not return.
+func Start(h http.Handler, options ...lambda.Option) {
+	lambda.StartWithOptions(Wrap(h), options...)
+}
+
+type contextKey struct{ name string }
+
+var (
+	eventKey  = &contextKey{"event"}
+	prefixKey = &contextKey{"prefix"}
+)
+
+// RequestFromContext returns the API Gateway event behind a request's context.
+func RequestFromContext(ctx context.Context) (*events.APIGatewayProxyRequest, bool) {
+	e, ok := ctx.Value(eventKey).(*events.APIGatewayProxyRequest)
+	return e, ok
+}
+
+// PrefixFromContext returns the public mount prefix of the request: "" when the
+// API is served at the root of its host, otherwise a path such as "/prod"
+// without a trailing slash. Outside Lambda it returns "".
+func PrefixFromContext(ctx context.Context) string {
+	p, _ := ctx.Value(prefixKey).(string)
+	return p
+}
+
+// Invoke implements lambda.Handler.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var e inbound
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return h.reject(ctx, badEvent("payload is not a JSON object: %v", err))
+	}
+	if err := e.check(); err != nil {
+		return h.reject(ctx, err)
+	}
+	return h.serve(ctx, &e.APIGatewayProxyRequest)
+}
+
+// ServeEvent serves one decoded event; it is what Invoke does after decoding,
+// for callers that already hold the event.
+func (h *Handler) ServeEvent(ctx context.Context, e *events.APIGatewayProxyRequest) (*events.APIGatewayProxyResponse, error) {
+	if err := (&inbound{APIGatewayProxyRequest: *e}).check(); err != nil {
+		out, _ := h.reject(ctx, err)
+		var res events.APIGatewayProxyResponse
+		return &res, json.Unmarshal(out, &res)
+	}
+	out, err := h.serve(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	var res events.APIGatewayProxyResponse
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("decode own response: %w", err)
+	}
+	return &res, nil
+}
+
+func (h *Handler) reject(ctx context.Context, err error) ([]byte, error) {
+	h.log.LogAttrs(ctx, slog.LevelWarn, "rejected event", slog.String("reason", err.Error()), requestIDAttr(ctx))
+	return errorResponse(http.StatusBadRequest, err.Error())
+}
+
+// errorResponse is the one place that decides what an error answer says: a
+// plain-text body that never includes internals.
+func errorResponse(status int, msg string) ([]byte, error) {
+	return json.Marshal(&events.APIGatewayProxyResponse{
+		StatusCode: status,
+		MultiValueHeaders: map[string][]string{
+			"Content-Type":           {"text/plain; charset=utf-8"},
+			"Cache-Control":          {"no-store"},
+			"X-Content-Type-Options": {"nosniff"},
+		},
+		Body: msg + "\n",
+	})
+}
+
+func requestIDAttr(ctx context.Context) slog.Attr {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return slog.String("request_id", lc.AwsRequestID)
+	}
+	return slog.String("request_id", "")
+}
+
+func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest) ([]byte, error) {
+	start := time.Now()
+	ctx = context.WithValue(ctx, eventKey, e)
+	deadline, hasDeadline := ctx.Deadline()
+	if h.timeout > 0 {
+		if d := start.Add(h.timeout); !hasDeadline || d.Before(deadline) {
+			deadline, hasDeadline = d, true
+		}
+	}
+	var cancel context.CancelFunc
+	if hasDeadline {
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-timeoutMargin))
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	defer cancel()
+
+	req, rt, err := newRequest(ctx, e)
+	if err != nil {
+		if errors.Is(err, errBadEvent) {
+			return h.reject(ctx, err)
+		}
+		return nil, err
+	}
+	ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
+	req = req.WithContext(ctx)
+	reqID := requestIDAttr(ctx)
+	publicPath := rt.prefix + req.URL.EscapedPath()
+
+	if rt.bare {
+		return h.finish(ctx, req, start, publicPath, reqID, redirectToSlash(req, rt.prefix))
+	}
+
+	w := newResponseWriter()
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		h.h.ServeHTTP(w, req)
+	}()
+
+	select {
+	case p := <-done:
+		if p != nil {
+			h.log.LogAttrs(ctx, slog.LevelError, "handler panicked",
+				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())), reqID)
+			out, err := errorResponse(http.StatusInternalServerError, "Internal Server Error: the request could not be completed.")
+			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out, err)
+		}
+		if ctx.Err() != nil && hasDeadline && !time.Now().Before(deadline.Add(-timeoutMargin)) {
+			// The handler noticed the deadline and returned: its partial
+			// answer is no better than the 504.
+			return h.timedOut(ctx, req, start, publicPath, reqID)
+		}
+	case <-ctx.Done():
+		return h.timedOut(ctx, req, start, publicPath, reqID)
+	}
+
+	rewriteLocation(w.header, rt.prefix)
+	return h.finish(ctx, req, start, publicPath, reqID, w)
+}
+
+func (h *Handler) timedOut(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr) ([]byte, error) {
+	out, err := errorResponse(http.StatusGatewayTimeout, "Gateway Timeout: the request took too long to complete.")
+	return h.logged(ctx, req, start, publicPath, reqID, http.StatusGatewayTimeout, 0, out, err)
+}
+
+// finish encodes the handler's response, enforcing Lambda's size limit.
+func (h *Handler) finish(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, w *responseWriter) ([]byte, error) {
+	res := w.proxyResponse(req.Method)
+	out, err := encode(res, w, req)
+	var tooLarge *tooLargeError
+	if errors.As(err, &tooLarge) {
+		h.log.LogAttrs(ctx, slog.LevelError, "response too large", slog.Int("encoded_bytes", tooLarge.size),
+			slog.Int("limit_bytes", MaxResponseBytes), reqID)
+		out, err = errorResponse(http.StatusInternalServerError,
+			"Internal Server Error: the response is too large for AWS Lambda ("+tooLarge.Error()+").")
+		return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return h.logged(ctx, req, start, publicPath, reqID, res.StatusCode, w.body.Len(), out, nil)
+}
+
+func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, status, n int, out []byte, err error) ([]byte, error) {
+	h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "request",
+		slog.String("method", req.Method),
+		slog.String("path", publicPath),
+		slog.Int("status", status),
+		slog.Int("bytes", n),
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		reqID,
+	)
+	return out, err
+}
+
+// redirectToSlash answers a request for "/prod" with a redirect to "/prod/",
+// keeping the query.
+func redirectToSlash(req *http.Request, prefix string) *responseWriter {
+	w := newResponseWriter()
+	target := prefix + "/"
+	if req.URL.RawQuery != "" {
+		target += "?" + req.URL.RawQuery
+	}
+	status := http.StatusMovedPermanently
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		status = http.StatusPermanentRedirect
+	}
+	w.header.Set("Location", target)
+	w.header.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, "Moved to "+target+"\n")
+	return w
+}
+
+// rewriteLocation puts the prefix in front of a path-absolute Location, unless
+// it is already there.
+func rewriteLocation(h http.Header, prefix string) {
+	loc := h.Get("Location")
+	if prefix == "" || loc == "" || loc[0] != '/' || (len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\')) {
+		return
+	}
+	if loc == prefix || (len(loc) > len(prefix) && loc[:len(prefix)] == prefix && strings.ContainsRune("/?#", rune(loc[len(prefix)]))) {
+		return
+	}
+	h.Set("Location", prefix+loc)
+}

@@ -1,0 +1,43 @@
+// Progressive enhancement: with JavaScript on, a new date updates the answer
+// in place from a small HTML fragment; without it, the form submits as usual.
+(function () {
+  "use strict";
+  var form = document.getElementById("days-form");
+  var input = document.getElementById("birthdate");
+  var output = document.getElementById("birthdate-output");
+  if (!form || !input || !output || !window.fetch) return;
+  var url = form.getAttribute("data-fragment");
+  var timer = 0;
+  var seq = 0;
+
+  function update(submitted) {
+    var value = input.value;
+    // Typing a year yields 0001, 0019, 0199 on the way to 1993: wait for a
+    // complete, plausible date rather than asking about each keystroke. A
+    // submission always asks, so the server explains what is wrong.
+    if (!submitted && !/^[1-9]\d{3}-\d{2}-\d{2}$/.test(value)) return;
+    var mine = ++seq;
+    form.setAttribute("aria-busy", "true");
+    fetch(url + "?date=" + encodeURIComponent(value), { headers: { "Accept": "text/html" } })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        if (mine !== seq) return;
+        output.innerHTML = html;
+        history.replaceState(null, "", "?date=" + encodeURIComponent(value));
+      })
+      .catch(function () {
+        if (mine === seq) output.textContent = "Could not reach the server. Please try again.";
+      })
+      .finally(function () { if (mine === seq) form.removeAttribute("aria-busy"); });
+  }
+
+  input.addEventListener("change", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { update(false); }, 250);
+  });
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    clearTimeout(timer);
+    update(true);
+  });
+})();

@@ -1,0 +1,332 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"image/png"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed assets/arch.png assets/app.js
+var assetFS embed.FS
+
+// asset is an embedded file served under a content-hashed name.
+type asset struct {
+	name        string // hashed, e.g. "arch.3f9c2a1b.png"
+	contentType string
+	body        []byte
+	gzipped     []byte // nil when compression does not pay
+	etag        string
+}
+
+// App is the sample web app; it is an http.Handler.
+type App struct {
+	now       func() time.Time
+	assets    map[string]*asset
+	script    *asset
+	picture   *asset
+	picW      int
+	picH      int
+	styleHash string
+	mux       *http.ServeMux
+}
+
+// Option configures an App.
+type Option func(*App)
+
+// WithClock sets the clock that decides "today". Default: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(a *App) {
+		if now != nil {
+			a.now = now
+		}
+	}
+}
+
+// New builds the app. It fails only if the embedded assets are broken.
+func New(opts ...Option) (*App, error) {
+	a := &App{now: time.Now, assets: make(map[string]*asset)}
+	for _, o := range opts {
+		o(a)
+	}
+	var err error
+	if a.picture, err = a.addAsset("assets/arch.png", "image/png"); err != nil {
+		return nil, err
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(a.picture.body))
+	if err != nil {
+		return nil, errors.New("web: embedded arch.png is not a PNG: " + err.Error())
+	}
+	a.picW, a.picH = cfg.Width, cfg.Height
+	if a.script, err = a.addAsset("assets/app.js", "text/javascript; charset=utf-8"); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(style))
+	a.styleHash = "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+
+	a.mux = http.NewServeMux()
+	a.mux.HandleFunc("GET /{$}", a.page)
+	a.mux.HandleFunc("GET /days", a.fragment)
+	a.mux.HandleFunc("GET /assets/{name}", a.serveAsset)
+	a.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
+		// The page declares an inline icon; this stops the browser's
+		// automatic request from logging an error.
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	a.mux.HandleFunc("/", a.notFound)
+	return a, nil
+}
+
+func (a *App) addAsset(file, contentType string) (*asset, error) {
+	body, err := assetFS.ReadFile(file)
+	if err != nil {
+		return nil, errors.New("web: missing embedded asset: " + err.Error())
+	}
+	sum := sha256.Sum256(body)
+	h := hex.EncodeToString(sum[:])[:10]
+	base := path.Base(file)
+	ext := path.Ext(base)
+	as := &asset{
+		name:        strings.TrimSuffix(base, ext) + "." + h + ext,
+		contentType: contentType,
+		body:        body,
+		etag:        `W/"` + h + `"`,
+	}
+	if strings.HasPrefix(contentType, "text/") {
+		as.gzipped = gzipBytes(body)
+	}
+	a.assets[as.name] = as
+	return as, nil
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// ServeHTTP implements http.Handler.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src "+
+		a.styleHash+"; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("X-Frame-Options", "DENY")
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+// prefix returns the public mount prefix ("" or "/prod") from the
+// X-Forwarded-Prefix header, when it is a plain path.
+func prefix(r *http.Request) string {
+	p := strings.TrimSuffix(r.Header.Get("X-Forwarded-Prefix"), "/")
+	if p == "" || len(p) > 256 || p[0] != '/' {
+		return ""
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return ""
+		}
+		for _, c := range []byte(seg) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+				return ""
+			}
+		}
+	}
+	return p
+}
+
+type pageData struct {
+	Prefix   string
+	Script   string
+	Picture  string
+	PicW     int
+	PicH     int
+	Date     string
+	Days     int
+	Answered bool
+	Problem  string
+	Today    string
+	Style    template.CSS
+	NotFound bool
+}
+
+func (a *App) data(r *http.Request) pageData {
+	return pageData{
+		Prefix:  prefix(r),
+		Script:  a.script.name,
+		Picture: a.picture.name,
+		PicW:    a.picW,
+		PicH:    a.picH,
+		Date:    "1993-01-01",
+		Today:   a.now().UTC().Format(time.DateOnly),
+		Style:   template.CSS(style),
+	}
+}
+
+// answer fills in the day count or the problem for the date in the query; it
+// reports whether the date was bad.
+func (a *App) answer(d *pageData, r *http.Request) bool {
+	q := r.URL.Query()
+	if !q.Has("date") {
+		return false
+	}
+	date := q.Get("date")
+	if len(date) <= 10 {
+		d.Date = date
+	}
+	days, err := DaysSince(date, a.now())
+	var de *dateError
+	if errors.As(err, &de) {
+		d.Problem = de.msg
+		return true
+	}
+	d.Days, d.Answered = days, true
+	return false
+}
+
+func (a *App) page(w http.ResponseWriter, r *http.Request) {
+	d := a.data(r)
+	status := http.StatusOK
+	if a.answer(&d, r) {
+		status = http.StatusBadRequest
+	}
+	a.render(w, r, status, "page", d)
+}
+
+func (a *App) fragment(w http.ResponseWriter, r *http.Request) {
+	d := a.data(r)
+	status := http.StatusOK
+	if !r.URL.Query().Has("date") {
+		d.Problem = errNoDate.msg
+		status = http.StatusBadRequest
+	} else if a.answer(&d, r) {
+		status = http.StatusBadRequest
+	}
+	a.render(w, r, status, "answer", d)
+}
+
+func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
+	d := a.data(r)
+	d.NotFound = true
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	a.render(w, r, http.StatusNotFound, "page", d)
+}
+
+// render executes a template and sends it with an ETag, gzip when accepted,
+// and a 304 when the client already has it.
+func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, d); err != nil {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Vary", "Accept-Encoding")
+	if status == http.StatusOK {
+		sum := sha256.Sum256(buf.Bytes())
+		// Weak: the gzip and identity bodies share it.
+		etag := `W/"` + hex.EncodeToString(sum[:8]) + `"`
+		h.Set("ETag", etag)
+		if matchesETag(r.Header.Get("If-None-Match"), etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	body := buf.Bytes()
+	if acceptsGzip(r) {
+		if z := gzipBytes(body); z != nil {
+			h.Set("Content-Encoding", "gzip")
+			body = z
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+func (a *App) serveAsset(w http.ResponseWriter, r *http.Request) {
+	as, ok := a.assets[r.PathValue("name")]
+	if !ok {
+		a.notFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", as.contentType)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", as.etag)
+	if matchesETag(r.Header.Get("If-None-Match"), as.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := as.body
+	if as.gzipped != nil {
+		h.Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			h.Set("Content-Encoding", "gzip")
+			body = as.gzipped
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// matchesETag applies If-None-Match's weak comparison.
+func matchesETag(header, etag string) bool {
+	etag = strings.TrimPrefix(etag, "W/")
+	for part := range strings.SplitSeq(header, ",") {
+		part = strings.TrimPrefix(strings.TrimSpace(part), "W/")
+		if part == etag || part == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether the client takes gzip (a q=0 refuses it).
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+				continue
+			}
+			if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
+				if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,318 @@
+// Package webtest drives the sample app's page in headless Chromium the way a
+// user does, for the browser tests of the web app and of the local stack.
+//
+// Chromium comes from Debian's package (apt-get install -y chromium). Without
+// it, [Chromium] skips the test with a message that says so, except under CI
+// (CI=true), where a missing browser fails the test.
+package webtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/goapigw/webapp/function/web"
+)
+
+// Chromium returns the path of the browser, or skips the test.
+func Chromium(tb testing.TB) string {
+	tb.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		tb.Fatal("chromium is not installed; .ci/run installs it with apt-get install -y chromium")
+	}
+	tb.Skip("skipping the browser test: chromium is not installed (apt-get install -y chromium)")
+	return ""
+}
+
+// browser starts a fresh headless Chromium with the flags these machines need.
+func browser(tb testing.TB, execPath string) context.Context {
+	tb.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.NoSandbox,
+		chromedp.Flag("headless", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(1024, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	tb.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// recorder collects what a page load costs and what went wrong.
+type recorder struct {
+	mu        sync.Mutex
+	redirects int
+	cached    map[network.RequestID]bool
+	requests  map[network.RequestID]string
+	status   map[network.RequestID]int64
+	bytes    float64
+	failed   []string
+	errors   []string
+}
+
+func newRecorder() *recorder {
+	return &recorder{requests: map[network.RequestID]string{}, status: map[network.RequestID]int64{}, cached: map[network.RequestID]bool{}}
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = map[network.RequestID]string{}
+	r.status = map[network.RequestID]int64{}
+	r.cached = map[network.RequestID]bool{}
+	r.bytes = 0
+	r.redirects = 0
+}
+
+func (r *recorder) listen(ev any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		if !strings.HasPrefix(e.Request.URL, "data:") {
+			r.requests[e.RequestID] = e.Request.URL
+		}
+		if e.RedirectResponse != nil {
+			r.redirects++ // the same request id follows the redirect
+		}
+	case *network.EventRequestServedFromCache:
+		r.cached[e.RequestID] = true
+	case *network.EventResponseReceived:
+		r.status[e.RequestID] = e.Response.Status
+		if e.Response.FromDiskCache || e.Response.FromPrefetchCache || e.Response.FromServiceWorker {
+			r.cached[e.RequestID] = true
+		}
+		if e.Response.Status >= 400 {
+			r.failed = append(r.failed, fmt.Sprintf("%d %s", e.Response.Status, e.Response.URL))
+		}
+	case *network.EventLoadingFinished:
+		r.bytes += e.EncodedDataLength
+	case *network.EventLoadingFailed:
+		if !e.Canceled {
+			r.failed = append(r.failed, fmt.Sprintf("%s: %s", r.requests[e.RequestID], e.ErrorText))
+		}
+	case *runtime.EventConsoleAPICalled:
+		if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
+			r.errors = append(r.errors, fmt.Sprintf("console.%s", e.Type))
+		}
+	case *runtime.EventExceptionThrown:
+		r.errors = append(r.errors, "exception: "+e.ExceptionDetails.Text)
+	case *cdplog.EventEntryAdded:
+		if e.Entry.Level == cdplog.EntryLevelError || e.Entry.Level == cdplog.EntryLevelWarning {
+			r.errors = append(r.errors, fmt.Sprintf("%s: %s (%s)", e.Entry.Source, e.Entry.Text, e.Entry.URL))
+		}
+	}
+}
+
+// onNetwork returns the requests that reached the server (cache hits left
+// out, redirects counted), their statuses and the bytes received.
+func (r *recorder) onNetwork() (n int, statuses []string, bytes float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, u := range r.requests {
+		if r.cached[id] {
+			continue
+		}
+		n++
+		statuses = append(statuses, fmt.Sprintf("%d %s", r.status[id], u))
+	}
+	return n + r.redirects, statuses, r.bytes
+}
+
+// Cost is what one page view cost on the network.
+type Cost struct {
+	FirstRequests, RepeatRequests int
+	FirstBytes, RepeatBytes       float64
+	RepeatStatuses                []string
+	RepeatServed                  []int // statuses the server sent for the repeat view
+}
+
+func (c Cost) String() string {
+	return fmt.Sprintf("first view %d requests, %.1f KB; repeat view %d requests, %.1f KB, server answered %v",
+		c.FirstRequests, c.FirstBytes/1000, c.RepeatRequests, c.RepeatBytes/1000, c.RepeatServed)
+}
+
+func start(tb testing.TB, execPath string) (context.Context, *recorder) {
+	tb.Helper()
+	ctx := browser(tb, execPath)
+	rec := newRecorder()
+	if err := chromedp.Listen(ctx, rec.listen); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		tb.Fatal(err)
+	}
+	return ctx, rec
+}
+
+// Check loads the page at url, checks the picture, picks a date the way a
+// user does and waits for the answer to appear in place. It then loads the
+// page again to measure the repeat view. now is the test's idea of today;
+// served returns the statuses the server has answered so far, so that the
+// repeat view can be checked on the server's side (DevTools reports a
+// revalidated page with the cached status).
+func Check(tb testing.TB, execPath, url string, now time.Time, served func() []int) Cost {
+	tb.Helper()
+	ctx, rec := start(tb, execPath)
+	must := func(err error, what string) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	must(chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#birthdate")), "load "+url)
+	heading, err := chromedp.Run(ctx, chromedp.Text("h1"))
+	must(err, "read h1")
+	if heading != "Hello World!" {
+		tb.Errorf("h1: got %q, want %q", heading, "Hello World!")
+	}
+	// The image and the script have loaded once "load" fired; wait for it.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => document.readyState === "complete" ? r(true) : addEventListener("load", () => r(true)))`, chromedp.EvalAwaitPromise))
+	must(err, "wait for load")
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector("figure img").naturalWidth`))
+	must(err, "read naturalWidth")
+	if width <= 0 {
+		tb.Errorf("architecture picture not decoded: naturalWidth %d", width)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Text("#birthdate-output"))
+	must(err, "read output")
+	if strings.TrimSpace(out) != "" {
+		tb.Errorf("output before any pick: got %q, want nothing (as in the seed)", out)
+	}
+
+	var cost Cost
+	cost.FirstRequests, _, cost.FirstBytes = rec.onNetwork()
+
+	// A marker that a full reload would wipe out.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__noReload = true`))
+	must(err, "set marker")
+	// Pick 1990-02-01 by typing into the date field, as a keyboard user does
+	// (en-US order: month, day, year).
+	must(chromedp.Do(ctx, chromedp.Focus("#birthdate"), chromedp.SendKeys("#birthdate", "02011990")), "type a date")
+	days, err := web.DaysSince("1990-02-01", now)
+	must(err, "expected days")
+	want := fmt.Sprintf("You're %d days young!", days)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById("birthdate-output").textContent === %q`, want), chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Text("#birthdate-output"))
+		value, _ := chromedp.Run(ctx, chromedp.Value("#birthdate"))
+		tb.Fatalf("wait for %q: %v (output %q, field value %q)", want, err, got, value)
+	}
+	strong, err := chromedp.Run(ctx, chromedp.Text("#birthdate-output strong"))
+	must(err, "read strong")
+	if strong != fmt.Sprint(days) {
+		tb.Errorf("<strong>: got %q, want %d", strong, days)
+	}
+	kept, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__noReload === true`))
+	must(err, "read marker")
+	if !kept {
+		tb.Error("the page reloaded; want the answer updated in place")
+	}
+
+	// Repeat view: the HTML revalidates (304), the hashed assets come from cache.
+	before := len(served())
+	rec.reset()
+	must(chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#birthdate")), "reload "+url)
+	_, _ = chromedp.Run(ctx, chromedp.Sleep(300*time.Millisecond))
+	cost.RepeatRequests, cost.RepeatStatuses, cost.RepeatBytes = rec.onNetwork()
+	cost.RepeatServed = served()[before:]
+	if n := len(cost.RepeatServed); n == 0 || cost.RepeatServed[n-1] != 304 {
+		tb.Errorf("repeat view: server answered %v, want it to end with one 304", cost.RepeatServed)
+	}
+	rec.mu.Lock()
+	failed, errs := rec.failed, rec.errors
+	rec.mu.Unlock()
+
+	if len(failed) > 0 {
+		tb.Errorf("failed requests: %q", failed)
+	}
+	if len(errs) > 0 {
+		tb.Errorf("console errors: %q", errs)
+	}
+	return cost
+}
+
+// CheckWithoutScript loads the page with JavaScript disabled, submits the form
+// and checks that the answer arrives with the new page.
+func CheckWithoutScript(tb testing.TB, execPath, url string, now time.Time) {
+	tb.Helper()
+	ctx, rec := start(tb, execPath)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		tb.Fatal(err)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible("#birthdate"),
+		chromedp.SetValue("#birthdate", "1993-01-01"),
+		chromedp.Click(`button[type="submit"]`),
+		chromedp.WaitVisible("#birthdate-output strong"),
+	)
+	if err != nil {
+		tb.Fatalf("submit the form without JavaScript: %v", err)
+	}
+	days, _ := web.DaysSince("1993-01-01", now)
+	got, err := chromedp.Run(ctx, chromedp.Text("#birthdate-output"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if want := fmt.Sprintf("You're %d days young!", days); got != want {
+		tb.Errorf("answer: got %q, want %q", got, want)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if !strings.Contains(loc, "date=1993-01-01") {
+		tb.Errorf("location after submit: got %q, want the date in the query", loc)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.failed) > 0 {
+		tb.Errorf("failed requests: %q", rec.failed)
+	}
+}
+
+// Screenshot saves a PNG of the whole page at url.
+func Screenshot(tb testing.TB, execPath, url, file string) {
+	tb.Helper()
+	ctx := browser(tb, execPath)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#birthdate-output strong")); err != nil {
+		tb.Fatal(err)
+	}
+	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => document.readyState === "complete" ? r(true) : addEventListener("load", () => r(true)))`, chromedp.EvalAwaitPromise))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
