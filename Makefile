@@ -39,7 +39,7 @@ lint: ## gofmt, go vet and staticcheck
 
 .PHONY: synth
 synth: tools ## Synthesize every environment into cdk.out (CloudFormation schema validation on)
-	$(CDK) synth --all --quiet
+	$(CDK) synth --quiet
 
 .PHONY: check-env
 check-env:

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/goapigw/webapp/infra/lambdaweb"
+)
+
+// environment is one entry of cdk.json's context "environments": every
+// option of the construct can be set per environment.
+type environment struct {
+	Comment                   string            `json:"_comment"`
+	Account                   string            `json:"account"`
+	Region                    string            `json:"region"`
+	MemorySize                *float64          `json:"memorySize"`
+	TimeoutSeconds            *float64          `json:"timeoutSeconds"`
+	Architecture              string            `json:"architecture"` // "arm64" or "x86_64"
+	StageName                 *string           `json:"stageName"`
+	IntegrationTimeoutSeconds *float64          `json:"integrationTimeoutSeconds"`
+	LogRetentionDays          *int              `json:"logRetentionDays"`
+	ThrottlingRateLimit       *float64          `json:"throttlingRateLimit"`
+	ThrottlingBurstLimit      *float64          `json:"throttlingBurstLimit"`
+	CloudWatchRole            *bool             `json:"cloudWatchRole"`
+	Environment               map[string]string `json:"environment"`
+	CustomDomain              *struct {
+		DomainName                string `json:"domainName"`
+		CertificateArn            string `json:"certificateArn"`
+		BasePath                  string `json:"basePath"`
+		HostedZoneID              string `json:"hostedZoneId"`
+		ZoneName                  string `json:"zoneName"`
+		DisableExecuteApiEndpoint bool   `json:"disableExecuteApiEndpoint"`
+	} `json:"customDomain"`
+	CloudFront *struct {
+		DomainNames    []string `json:"domainNames"`
+		CertificateArn string   `json:"certificateArn"`
+		HostedZoneID   string   `json:"hostedZoneId"`
+		ZoneName       string   `json:"zoneName"`
+		EnableLogging  bool     `json:"enableLogging"`
+		PriceClass     string   `json:"priceClass"` // "PriceClass_100", "PriceClass_200" or "PriceClass_All"
+	} `json:"cloudFront"`
+}
+
+// environments reads the context map; an unknown key is an error, so a typo
+// does not silently fall back to a default.
+func environments(app awscdk.App) (map[string]environment, []string, error) {
+	raw := app.Node().TryGetContext(jsii.String("environments"))
+	if raw == nil {
+		return nil, nil, fmt.Errorf(`cdk.json has no context "environments": add at least {"dev": {}}`)
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read context environments: %w", err)
+	}
+	var generic map[string]json.RawMessage
+	if err := json.Unmarshal(b, &generic); err != nil {
+		return nil, nil, fmt.Errorf("context environments must map names to objects: %w", err)
+	}
+	envs := make(map[string]environment, len(generic))
+	for name, rawEnv := range generic {
+		dec := json.NewDecoder(bytes.NewReader(rawEnv))
+		dec.DisallowUnknownFields()
+		var e environment
+		if err := dec.Decode(&e); err != nil {
+			return nil, nil, fmt.Errorf("cdk.json environment %q: %w", name, err)
+		}
+		envs[name] = e
+	}
+	names := make([]string, 0, len(envs))
+	for n := range envs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return envs, names, nil
+}
+
+var retention = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// props turns an environment into construct props; scope holds the imported
+// certificates and zones (from attributes: synth makes no AWS calls).
+func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.WebAppProps, error) {
+	p := &lambdaweb.WebAppProps{
+		MemorySize:           e.MemorySize,
+		StageName:            e.StageName,
+		ThrottlingRateLimit:  e.ThrottlingRateLimit,
+		ThrottlingBurstLimit: e.ThrottlingBurstLimit,
+		CloudWatchRole:       e.CloudWatchRole,
+	}
+	if e.TimeoutSeconds != nil {
+		p.Timeout = awscdk.Duration_Seconds(e.TimeoutSeconds)
+	}
+	if e.IntegrationTimeoutSeconds != nil {
+		p.IntegrationTimeout = awscdk.Duration_Seconds(e.IntegrationTimeoutSeconds)
+	}
+	switch e.Architecture {
+	case "":
+	case "arm64":
+		p.Architecture = awslambda.Architecture_ARM_64()
+	case "x86_64":
+		p.Architecture = awslambda.Architecture_X86_64()
+	default:
+		return nil, fmt.Errorf("environment %q: architecture %q is unknown: use \"arm64\" or \"x86_64\"", name, e.Architecture)
+	}
+	if e.LogRetentionDays != nil {
+		r, ok := retention[*e.LogRetentionDays]
+		if !ok {
+			return nil, fmt.Errorf("environment %q: logRetentionDays %d is not a CloudWatch retention: use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653", name, *e.LogRetentionDays)
+		}
+		p.LogRetention = r
+	}
+	if len(e.Environment) > 0 {
+		m := make(map[string]*string, len(e.Environment))
+		for k, v := range e.Environment {
+			m[k] = jsii.String(v)
+		}
+		p.Environment = &m
+	}
+	if cd := e.CustomDomain; cd != nil {
+		p.CustomDomain = &lambdaweb.CustomDomainProps{
+			DomainName:                jsii.String(cd.DomainName),
+			BasePath:                  jsii.String(cd.BasePath),
+			DisableExecuteApiEndpoint: jsii.Bool(cd.DisableExecuteApiEndpoint),
+		}
+		if cd.CertificateArn != "" {
+			p.CustomDomain.Certificate = awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("DomainCertificate"), jsii.String(cd.CertificateArn))
+		}
+		if cd.HostedZoneID != "" {
+			p.CustomDomain.HostedZone = awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("DomainZone"), &awsroute53.HostedZoneAttributes{
+				HostedZoneId: jsii.String(cd.HostedZoneID), ZoneName: jsii.String(cd.ZoneName),
+			})
+		}
+	}
+	if cf := e.CloudFront; cf != nil {
+		p.CloudFront = &lambdaweb.CloudFrontProps{EnableLogging: jsii.Bool(cf.EnableLogging)}
+		if len(cf.DomainNames) > 0 {
+			p.CloudFront.DomainNames = jsii.Strings(cf.DomainNames...)
+		}
+		if cf.CertificateArn != "" {
+			p.CloudFront.Certificate = awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("CloudFrontCertificate"), jsii.String(cf.CertificateArn))
+		}
+		if cf.HostedZoneID != "" {
+			p.CloudFront.HostedZone = awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("CloudFrontZone"), &awsroute53.HostedZoneAttributes{
+				HostedZoneId: jsii.String(cf.HostedZoneID), ZoneName: jsii.String(cf.ZoneName),
+			})
+		}
+		switch strings.ToLower(cf.PriceClass) {
+		case "":
+		case "priceclass_100":
+			p.CloudFront.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_100
+		case "priceclass_200":
+			p.CloudFront.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_200
+		case "priceclass_all":
+			p.CloudFront.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_ALL
+		default:
+			return nil, fmt.Errorf("environment %q: cloudFront.priceClass %q is unknown: use PriceClass_100, PriceClass_200 or PriceClass_All", name, cf.PriceClass)
+		}
+	}
+	return p, nil
+}

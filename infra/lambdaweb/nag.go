@@ -1,0 +1,61 @@
+package lambdaweb
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// acknowledge records, in the CloudFormation metadata that cdk-nag reads, why
+// a rule does not apply to a construct's resource; appliesTo narrows it to
+// the named findings. Users get the reasons without depending on cdk-nag.
+func acknowledge(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
+	res, ok := c.Node().DefaultChild().(awscdk.CfnResource)
+	if !ok || res == nil {
+		return
+	}
+	var rules []any
+	if prev, ok := res.GetMetadata(jsii.String("cdk_nag")).(map[string]any); ok {
+		if r, ok := prev["rules_to_suppress"].([]any); ok {
+			rules = r
+		}
+	}
+	entry := map[string]any{"id": rule, "reason": reason}
+	if len(appliesTo) > 0 {
+		entry["applies_to"] = appliesTo
+	}
+	rules = append(rules, entry)
+	res.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
+}
+
+func acknowledgeAPI(api awsapigateway.RestApi) {
+	const public = "A public web app: pages are for anyone with the URL; authentication is a separate choice for the app or an authorizer."
+	acknowledge(api, "AwsSolutions-APIG2",
+		"Every path and method goes to one net/http handler that validates its own input; API Gateway has no model of a web app's requests to check.")
+	acknowledge(api.DeploymentStage(), "AwsSolutions-APIG3",
+		"WAF costs a fixed monthly fee that an idle app should not pay; the stage is throttled instead. Attach a web ACL when the app needs one.")
+	for _, m := range *api.Methods() {
+		acknowledge(m, "AwsSolutions-APIG4", public)
+		acknowledge(m, "AwsSolutions-COG4", public)
+	}
+	if role := api.Node().TryFindChild(jsii.String("CloudWatchRole")); role != nil {
+		acknowledge(role, "AwsSolutions-IAM4",
+			"AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS provides for API Gateway's account-wide logging role.",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+	}
+}
+
+func acknowledgeDistribution(d awscloudfront.Distribution, hasCertificate, hasLogging bool) {
+	acknowledge(d, "AwsSolutions-CFR1", "A web app for anyone with the URL: there is no country to block.")
+	acknowledge(d, "AwsSolutions-CFR2",
+		"WAF costs a fixed monthly fee that an idle app should not pay; the API stage is throttled. Attach a web ACL when the app needs one.")
+	if !hasLogging {
+		acknowledge(d, "AwsSolutions-CFR3", "Access logging is off by choice (CloudFront.EnableLogging); the API stage keeps JSON access logs.")
+	}
+	if !hasCertificate {
+		acknowledge(d, "AwsSolutions-CFR4",
+			"Without aliases the distribution uses the default *.cloudfront.net certificate, whose minimum protocol CloudFront fixes; with aliases TLSv1.2_2021 is set.")
+	}
+}

@@ -1,0 +1,297 @@
+package lambdaweb
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// WebAppProps configures a WebApp. Every field is optional.
+type WebAppProps struct {
+	// Entry is the Go main package that becomes the function, relative to
+	// ModuleDir.
+	// Default: "./function".
+	Entry *string
+	// ModuleDir is the directory of the Go module (the one holding go.mod)
+	// that contains Entry.
+	// Default: the directory the CDK app runs in.
+	ModuleDir *string
+	// MemorySize is the function's memory in MB, 128 to 10240; CPU grows
+	// with it.
+	// Default: 1024.
+	MemorySize *float64
+	// Timeout is the function's timeout, 1 s to 900 s. API Gateway stops
+	// waiting after IntegrationTimeout whatever this says.
+	// Default: 30 seconds.
+	Timeout awscdk.Duration
+	// Architecture is the function's processor.
+	// Default: awslambda.Architecture_ARM_64() (cheaper, and starts faster).
+	Architecture awslambda.Architecture
+	// Environment holds the function's environment variables.
+	// Default: none.
+	Environment *map[string]*string
+	// LogRetention is how long the function's and the API's logs are kept.
+	// Default: awslogs.RetentionDays_ONE_MONTH.
+	LogRetention awslogs.RetentionDays
+	// StageName is the API's stage, the first path segment of the stage URL.
+	// Default: "prod".
+	StageName *string
+	// IntegrationTimeout is how long API Gateway waits for the function;
+	// 29 s is the most a REST API allows without a quota increase. Keep it
+	// below Timeout so that API Gateway, not Lambda, times out first.
+	// Default: 29 seconds.
+	IntegrationTimeout awscdk.Duration
+	// ThrottlingRateLimit is the stage's steady request rate per second.
+	// Default: 50.
+	ThrottlingRateLimit *float64
+	// ThrottlingBurstLimit is the stage's burst of requests.
+	// Default: 100.
+	ThrottlingBurstLimit *float64
+	// CloudWatchRole creates the account-wide role that lets API Gateway
+	// write execution logs. There is one per account and region: set it to
+	// false in all but one stack of a region.
+	// Default: true.
+	CloudWatchRole *bool
+	// CustomDomain serves the API under your own domain name.
+	// Default: none.
+	CustomDomain *CustomDomainProps
+	// CloudFront puts a CloudFront distribution in front of the API, which
+	// redirects HTTP to HTTPS.
+	// Default: none.
+	CloudFront *CloudFrontProps
+	// FunctionProps is an escape hatch: each field set here replaces the
+	// construct's choice for the Lambda function.
+	// Default: none.
+	FunctionProps *awslambda.FunctionProps
+	// RestApiProps is an escape hatch: each field set here replaces the
+	// construct's choice for the REST API.
+	// Default: none.
+	RestApiProps *awsapigateway.RestApiProps
+}
+
+// CustomDomainProps configures a regional custom domain for the API.
+type CustomDomainProps struct {
+	// DomainName is the domain, in lower case, such as "app.example.com".
+	// Required.
+	DomainName *string
+	// Certificate is an ACM certificate for DomainName in the stack's region.
+	// Required.
+	Certificate awscertificatemanager.ICertificate
+	// BasePath maps the API under a path of the domain, such as "shop" for
+	// https://example.com/shop/; no leading slash.
+	// Default: "" (the domain's root).
+	BasePath *string
+	// HostedZone, when given, gets alias A and AAAA records for DomainName.
+	// Default: no records.
+	HostedZone awsroute53.IHostedZone
+	// DisableExecuteApiEndpoint turns the stage URL off, so the API is only
+	// reachable through the domain. Not possible together with CloudFront.
+	// Default: false.
+	DisableExecuteApiEndpoint *bool
+}
+
+// CloudFrontProps configures a CloudFront distribution in front of the API.
+type CloudFrontProps struct {
+	// DomainNames are alternate domain names (aliases) for the distribution.
+	// Default: none (the distribution's cloudfront.net name).
+	DomainNames *[]*string
+	// Certificate covers DomainNames; CloudFront needs it in us-east-1.
+	// Default: none (required with DomainNames).
+	Certificate awscertificatemanager.ICertificate
+	// HostedZone, when given, gets alias A and AAAA records for each of
+	// DomainNames.
+	// Default: no records.
+	HostedZone awsroute53.IHostedZone
+	// EnableLogging writes standard access logs to a bucket the construct
+	// creates (encrypted, TLS-only, logs expire after 90 days).
+	// Default: false.
+	EnableLogging *bool
+	// PriceClass limits the edge locations.
+	// Default: awscloudfront.PriceClass_PRICE_CLASS_100.
+	PriceClass awscloudfront.PriceClass
+}
+
+// defaults returns a copy of p (nil allowed) with every default filled in; the
+// caller's props are never written.
+func (p *WebAppProps) defaults() WebAppProps {
+	var d WebAppProps
+	if p != nil {
+		d = *p
+	}
+	if d.Entry == nil {
+		d.Entry = jsii.String("./function")
+	}
+	if d.ModuleDir == nil {
+		d.ModuleDir = jsii.String(".")
+	}
+	if d.MemorySize == nil {
+		d.MemorySize = jsii.Number(1024)
+	}
+	if d.Timeout == nil {
+		d.Timeout = awscdk.Duration_Seconds(jsii.Number(30))
+	}
+	if d.Architecture == nil {
+		d.Architecture = awslambda.Architecture_ARM_64()
+	}
+	if d.LogRetention == "" {
+		d.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if d.StageName == nil {
+		d.StageName = jsii.String("prod")
+	}
+	if d.IntegrationTimeout == nil {
+		d.IntegrationTimeout = awscdk.Duration_Seconds(jsii.Number(29))
+	}
+	if d.ThrottlingRateLimit == nil {
+		d.ThrottlingRateLimit = jsii.Number(50)
+	}
+	if d.ThrottlingBurstLimit == nil {
+		d.ThrottlingBurstLimit = jsii.Number(100)
+	}
+	if d.CloudWatchRole == nil {
+		d.CloudWatchRole = jsii.Bool(true)
+	}
+	if d.CustomDomain != nil {
+		cd := *d.CustomDomain
+		if cd.BasePath == nil {
+			cd.BasePath = jsii.String("")
+		}
+		d.CustomDomain = &cd
+	}
+	if d.CloudFront != nil {
+		cf := *d.CloudFront
+		if cf.PriceClass == "" {
+			cf.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_100
+		}
+		d.CloudFront = &cf
+	}
+	return d
+}
+
+func resolved(s *string) bool {
+	return s != nil && !unresolved(s)
+}
+
+// unresolved reports whether v is a CDK token, whose value is only known at
+// deploy time and cannot be checked here.
+func unresolved(v any) bool {
+	return *awscdk.Token_IsUnresolved(v)
+}
+
+var (
+	domainRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	basePathRE = regexp.MustCompile(`^[a-zA-Z0-9$_.+!*'()-]+(/[a-zA-Z0-9$_.+!*'()-]+)*$`)
+	arnRegion  = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):`)
+)
+
+// validate checks the defaulted props; each message names the prop, the bad
+// value and the fix. Unresolved tokens are not checked.
+func (p *WebAppProps) validate() error {
+	d := p
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if m := *d.MemorySize; !unresolved(d.MemorySize) && (m < 128 || m > 10240 || m != float64(int(m))) {
+		bad("MemorySize %v is out of range: Lambda takes a whole number of MB from 128 to 10240", m)
+	}
+	if !unresolved(d.Timeout) {
+		if s := *d.Timeout.ToMilliseconds(nil) / 1000; s < 1 || s > 900 {
+			bad("Timeout %v s is out of range: Lambda allows 1 to 900 seconds", s)
+		}
+	}
+	if !unresolved(d.IntegrationTimeout) {
+		if ms := *d.IntegrationTimeout.ToMilliseconds(nil); ms < 50 {
+			bad("IntegrationTimeout %v ms is too short: API Gateway needs at least 50 ms", ms)
+		}
+	}
+	if resolved(d.StageName) && !regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`).MatchString(*d.StageName) {
+		bad("StageName %q is not a valid stage name: use letters, digits, '-' and '_' (for example \"prod\")", *d.StageName)
+	}
+	if resolved(d.Entry) && strings.TrimSpace(*d.Entry) == "" {
+		bad("Entry is empty: name the Go main package to build, such as \"./function\"")
+	}
+
+	if cd := d.CustomDomain; cd != nil {
+		switch {
+		case cd.DomainName == nil && cd.Certificate != nil:
+			bad("CustomDomain.Certificate is set but CustomDomain.DomainName is not: set the domain the certificate covers, or drop the certificate")
+		case cd.DomainName != nil && cd.Certificate == nil:
+			bad("CustomDomain.DomainName %q has no CustomDomain.Certificate: give an ACM certificate for it in the stack's region", *cd.DomainName)
+		case cd.DomainName == nil:
+			bad("CustomDomain is set without DomainName and Certificate: set both, or leave CustomDomain nil")
+		}
+		if resolved(cd.DomainName) {
+			name := *cd.DomainName
+			switch {
+			case name != strings.ToLower(name):
+				bad("CustomDomain.DomainName %q has upper-case letters: API Gateway needs %q", name, strings.ToLower(name))
+			case !domainRE.MatchString(name):
+				bad("CustomDomain.DomainName %q is not a domain name: use a name such as \"app.example.com\"", name)
+			}
+		}
+		if resolved(cd.BasePath) && *cd.BasePath != "" {
+			bp := *cd.BasePath
+			switch {
+			case strings.HasPrefix(bp, "/"):
+				bad("CustomDomain.BasePath %q starts with a slash: write it without one, as %q", bp, strings.Trim(bp, "/"))
+			case strings.HasSuffix(bp, "/") || !basePathRE.MatchString(bp):
+				bad("CustomDomain.BasePath %q is not a valid base path: use path segments such as \"shop\" or \"shop/v1\"", bp)
+			}
+		}
+		if cd.DisableExecuteApiEndpoint != nil && *cd.DisableExecuteApiEndpoint && d.CloudFront != nil {
+			bad("CustomDomain.DisableExecuteApiEndpoint is true but CloudFront is set: CloudFront reaches the API through its execute-api endpoint; keep the endpoint or drop CloudFront")
+		}
+	}
+
+	if cf := d.CloudFront; cf != nil {
+		hasNames := cf.DomainNames != nil && len(*cf.DomainNames) > 0
+		switch {
+		case hasNames && cf.Certificate == nil:
+			bad("CloudFront.DomainNames %v have no CloudFront.Certificate: give an ACM certificate in us-east-1 that covers them", strs(*cf.DomainNames))
+		case !hasNames && cf.Certificate != nil:
+			bad("CloudFront.Certificate is set without CloudFront.DomainNames: add the domain names it covers, or drop it")
+		}
+		if hasNames {
+			for _, n := range *cf.DomainNames {
+				if resolved(n) && (*n != strings.ToLower(*n) || !domainRE.MatchString(*n)) {
+					bad("CloudFront.DomainNames has %q: use lower-case domain names such as \"www.example.com\"", *n)
+				}
+			}
+		}
+		if cf.Certificate != nil {
+			arn := cf.Certificate.CertificateArn()
+			if resolved(arn) {
+				if m := arnRegion.FindStringSubmatch(*arn); m != nil && m[1] != "us-east-1" {
+					bad("CloudFront.Certificate %s is in %s: CloudFront only uses certificates in us-east-1; request or import one there", *arn, m[1])
+				}
+			}
+		}
+		if cf.HostedZone != nil && !hasNames {
+			bad("CloudFront.HostedZone is set without CloudFront.DomainNames: add the names to create records for, or drop it")
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("lambdaweb: invalid WebAppProps: %w", errors.Join(errs...))
+}
+
+func strs(p []*string) []string {
+	out := make([]string, len(p))
+	for i, s := range p {
+		if s != nil {
+			out[i] = *s
+		}
+	}
+	return out
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// cdkContext reads cdk.json's context, as the CLI passes it to the app.
+func cdkContext(tb testing.TB) map[string]any {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "cdk.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var cfg struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		tb.Fatal(err)
+	}
+	return cfg.Context
+}
+
+// TestEveryEnvironment synthesizes each environment of cdk.json with
+// CloudFormation schema validation and cdk-nag's AwsSolutions checks: zero
+// errors, no AWS account involved.
+func TestEveryEnvironment(t *testing.T) {
+	ctx := cdkContext(t)
+	if ctx["@aws-cdk/core:validateAgainstDefaultRules"] != true {
+		t.Fatal("cdk.json must set @aws-cdk/core:validateAgainstDefaultRules so findings are errors")
+	}
+	ctx["aws:cdk:bundling-stacks"] = []string{} // the construct tests check bundling
+	t.Chdir("..")                               // where cdk runs the app
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	if err := build(app); err != nil {
+		t.Fatal(err)
+	}
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	asm := app.Synth(nil) // panics on a validation finding
+
+	envs := ctx["environments"].(map[string]any)
+	if len(*asm.Stacks()) != len(envs) {
+		t.Errorf("stacks: got %d, want one per environment (%d)", len(*asm.Stacks()), len(envs))
+	}
+	for name := range envs {
+		t.Run(name, func(t *testing.T) {
+			stack, ok := app.Node().TryFindChild(jsii.String(StackPrefix + name)).(awscdk.Stack)
+			if !ok {
+				t.Fatalf("no stack %s%s", StackPrefix, name)
+			}
+			for _, e := range *assertions.Annotations_FromStack(stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
+				t.Errorf("cdk-nag: %s: %v", *e.Id, e.Entry.Data)
+			}
+			tmpl := assertions.Template_FromStack(stack, nil)
+			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+			tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::RestApi"), jsii.Number(1))
+		})
+	}
+
+	prod := assertions.Template_FromStack(app.Node().TryFindChild(jsii.String(StackPrefix+"prod")).(awscdk.Stack), nil)
+	prod.HasResourceProperties(jsii.String("AWS::ApiGateway::DomainName"), &map[string]any{
+		"DomainName": "app.example.com", "SecurityPolicy": "TLS_1_2",
+	})
+	prod.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), assertions.Match_ObjectLike(&map[string]any{
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+			"Aliases": []string{"www.example.com"},
+			"Origins": []any{assertions.Match_ObjectLike(&map[string]any{
+				"OriginCustomHeaders": []any{map[string]any{"HeaderName": "X-Forwarded-Prefix", "HeaderValue": "/"}},
+			})},
+		}),
+	}))
+	// The origin path is "/" and the stage, cut from the stage URL.
+	dists := prod.FindResources(jsii.String("AWS::CloudFront::Distribution"), nil)
+	for _, d := range *dists {
+		b, _ := json.Marshal((*d)["Properties"])
+		if !strings.Contains(string(b), `"OriginPath":{"Fn::Join":["",["/",{"Fn::Select":[3,{"Fn::Split":["/",{"Fn::Join":["",["https://",{"Ref":"WebAppApi`) {
+			t.Errorf("origin path is not the stage of the stage URL: %s", b)
+		}
+	}
+}
+
+func TestEnvironmentErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		envs map[string]any
+		want string
+	}{
+		{name: "no environments", envs: nil, want: `cdk.json has no context "environments"`},
+		{name: "typo in a key", envs: map[string]any{"dev": map[string]any{"memorySise": 512}}, want: `cdk.json environment "dev": json: unknown field "memorySise"`},
+		{name: "unknown architecture", envs: map[string]any{"dev": map[string]any{"architecture": "riscv"}}, want: `environment "dev": architecture "riscv" is unknown: use "arm64" or "x86_64"`},
+		{name: "unknown retention", envs: map[string]any{"dev": map[string]any{"logRetentionDays": 10}}, want: `environment "dev": logRetentionDays 10 is not a CloudWatch retention`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := map[string]any{"aws:cdk:bundling-stacks": []string{}}
+			if tt.envs != nil {
+				ctx["environments"] = tt.envs
+			}
+			err := build(awscdk.NewApp(&awscdk.AppProps{Context: &ctx}))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
