@@ -57,7 +57,8 @@ func TestEveryEnvironment(t *testing.T) {
 				t.Fatalf("no stack %s%s", StackPrefix, name)
 			}
 			for _, e := range *assertions.Annotations_FromStack(stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
-				t.Errorf("cdk-nag: %s: %v", *e.Id, e.Entry.Data)
+				finding, _ := json.Marshal(e)
+				t.Errorf("cdk-nag: %s", finding)
 			}
 			tmpl := assertions.Template_FromStack(stack, nil)
 			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))

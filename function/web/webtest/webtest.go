@@ -71,10 +71,10 @@ type recorder struct {
 	redirects int
 	cached    map[network.RequestID]bool
 	requests  map[network.RequestID]string
-	status   map[network.RequestID]int64
-	bytes    float64
-	failed   []string
-	errors   []string
+	status    map[network.RequestID]int64
+	bytes     float64
+	failed    []string
+	errors    []string
 }
 
 func newRecorder() *recorder {
