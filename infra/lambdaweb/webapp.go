@@ -25,6 +25,10 @@ import (
 // adapter (package restproxy) reads it.
 const PrefixHeader = "X-Forwarded-Prefix"
 
+// EntryMetadataKey is the function resource's metadata key that holds Entry,
+// the module-relative main package, for tools that rebuild the function.
+const EntryMetadataKey = "lambdaweb:entry"
+
 // WebApp is a Go net/http app on Lambda behind an API Gateway REST API, with
 // an optional custom domain and an optional CloudFront distribution.
 type WebApp struct {
@@ -109,6 +113,10 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	override(&fnProps, p.FunctionProps)
 	w.Function = awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
 	w.Function.Node().AddDependency(role)
+	if res, ok := w.Function.Node().DefaultChild().(awscdk.CfnResource); ok {
+		// Tells local tooling which main package the asset was built from.
+		res.AddMetadata(jsii.String(EntryMetadataKey), p.Entry)
+	}
 
 	w.AccessLogGroup = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		Retention: p.LogRetention,

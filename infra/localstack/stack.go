@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/goapigw/webapp/function/apigwlocal"
+	"github.com/goapigw/webapp/infra/lambdaweb"
+)
+
+// stackConfig says what to run and where.
+type stackConfig struct {
+	ModuleDir  string
+	API        *api
+	StageAddr  string // the stage-URL door, such as "127.0.0.1:3000"
+	DomainAddr string // the custom-domain door, such as "127.0.0.1:3001"
+	WorkDir    string // holds the bootstrap, as /var/task does in Lambda
+	Log        io.Writer
+	Verbose    bool // forward the function's own log lines too
+}
+
+// stack is a running local stack: the function under the Lambda Runtime
+// Interface Emulator and two API Gateway doors in front of it.
+type stack struct {
+	StageURL, DomainURL string
+	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
+
+	cfg     stackConfig
+	rie     *exec.Cmd
+	rieDone chan error
+	servers []*http.Server
+	initMu  sync.Mutex
+	initMs  string // set by an INIT report, taken by the next access line
+	logMu   sync.Mutex
+}
+
+// freeAddr returns a loopback address with a port that was free just now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// rieBinary builds (or finds in the build cache) the emulator pinned as a Go
+// tool in go.mod.
+func rieBinary(moduleDir string) (string, error) {
+	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
+	cmd.Dir = moduleDir
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("build the Lambda runtime interface emulator (go tool aws-lambda-rie): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// buildBootstrap compiles the function for this machine with the construct's
+// own recipe, so what runs locally is built the way cdk deploy builds it.
+func buildBootstrap(cfg stackConfig) (string, error) {
+	out := filepath.Join(cfg.WorkDir, "bootstrap")
+	b := lambdaweb.Build{ModuleDir: cfg.ModuleDir, Entry: cfg.API.Function.Entry, GOARCH: runtime.GOARCH}
+	if err := b.Run(out); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// initReport is the emulator's line for a finished INIT phase (a cold start).
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// startStack builds the function, starts the emulator and serves both doors.
+func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
+	if runtime.GOOS != "linux" {
+		return nil, fmt.Errorf("the local stack runs Linux bootstraps under the emulator; this is %s (use make dev)", runtime.GOOS)
+	}
+	rieBin, err := rieBinary(cfg.ModuleDir)
+	if err != nil {
+		return nil, err
+	}
+	bootstrap, err := buildBootstrap(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rieAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	runtimeAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+
+	s := &stack{cfg: cfg, rieDone: make(chan error, 1), Invocations: make(chan apigwlocal.Invocation, 4096)}
+	fn := cfg.API.Function
+	cmd := exec.Command(rieBin, "--runtime-interface-emulator-address", rieAddr, "--runtime-api-address", runtimeAddr, bootstrap)
+	cmd.Dir = cfg.WorkDir
+	cmd.Env = append(os.Environ(),
+		"AWS_LAMBDA_FUNCTION_NAME=local-web-app",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(fn.MemorySize),
+		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(fn.Timeout.Seconds())),
+		"AWS_REGION=local", "AWS_DEFAULT_REGION=local",
+	)
+	for k, v := range fn.Environment {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so Close ends the bootstrap too
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the emulator: %w", err)
+	}
+	s.rie = cmd
+	go func() { s.rieDone <- cmd.Wait(); pw.Close() }()
+	go s.readEmulator(pr)
+
+	if err := waitListening(ctx, rieAddr, s.rieDone); err != nil {
+		s.Close()
+		return nil, err
+	}
+
+	inv := &serialInvoker{next: &apigwlocal.RIE{URL: "http://" + rieAddr}, slot: make(chan struct{}, 1)}
+	doors := []struct {
+		addr string
+		cfg  apigwlocal.Config
+		url  *string
+		path string
+	}{
+		{addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + cfg.API.Stage + "/"},
+		{addr: cfg.DomainAddr, cfg: apigwlocal.Config{}, url: &s.DomainURL, path: "/"},
+	}
+	for _, d := range doors {
+		l, err := net.Listen("tcp", d.addr)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("listen on %s: %w (choose another port with -stage-port / -domain-port)", d.addr, err)
+		}
+		d.cfg.Stage = cfg.API.Stage
+		d.cfg.Resources = cfg.API.Resources
+		d.cfg.BinaryMediaTypes = cfg.API.BinaryMediaTypes
+		d.cfg.IntegrationTimeout = cfg.API.IntegrationTimeout
+		d.cfg.OnInvoke = s.accessLog
+		srv := &http.Server{Handler: apigwlocal.New(inv, d.cfg), ReadHeaderTimeout: 10 * time.Second}
+		s.servers = append(s.servers, srv)
+		*d.url = "http://" + l.Addr().String() + d.path
+		go func() { _ = srv.Serve(l) }()
+	}
+	return s, nil
+}
+
+func waitListening(ctx context.Context, addr string, exited <-chan error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the emulator exited while starting: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the emulator did not listen on %s within 10 s", addr)
+}
+
+// readEmulator watches the emulator's output for INIT reports and forwards
+// the function's own lines when asked to.
+func (s *stack) readEmulator(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := initReport.FindStringSubmatch(line); m != nil {
+			s.initMu.Lock()
+			s.initMs = m[1]
+			s.initMu.Unlock()
+			continue
+		}
+		if s.cfg.Verbose {
+			s.logf("  λ %s", line)
+		}
+	}
+}
+
+func (s *stack) logf(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	fmt.Fprintf(s.cfg.Log, format+"\n", args...)
+}
+
+// accessLog writes one line per request: method, path, status, latency, and
+// the INIT duration when the request met a cold start.
+func (s *stack) accessLog(i apigwlocal.Invocation) {
+	select {
+	case s.Invocations <- i:
+	default:
+	}
+	s.initMu.Lock()
+	initMs := s.initMs
+	s.initMs = ""
+	s.initMu.Unlock()
+	extra := ""
+	if initMs != "" {
+		if f, err := strconv.ParseFloat(initMs, 64); err == nil {
+			extra = fmt.Sprintf("  cold start, init %.1f ms", f)
+		}
+	}
+	if i.Err != nil {
+		extra += "  (" + i.Err.Error() + ")"
+	}
+	s.logf("%s %-6s %-40s %d %8.1f ms%s", time.Now().Format("15:04:05"), i.Method, i.Path, i.Status,
+		float64(i.Duration.Microseconds())/1000, extra)
+}
+
+// Close stops the doors and the emulator with everything it started.
+func (s *stack) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, srv := range s.servers {
+		_ = srv.Shutdown(ctx)
+	}
+	if s.rie == nil || s.rie.Process == nil {
+		return nil
+	}
+	pgid := s.rie.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-s.rieDone:
+	case <-time.After(2 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-s.rieDone
+	}
+	// The bootstrap may outlive the emulator for a moment; end the group.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	return nil
+}
+
+// serialInvoker lets one invocation run at a time, like one Lambda execution
+// environment; requests queue until the gateway's timeout. When the gateway
+// gives up, the invocation goes on, as it does in Lambda, and keeps the
+// environment busy until the function returns or its own timeout ends it.
+type serialInvoker struct {
+	next apigwlocal.Invoker
+	slot chan struct{}
+}
+
+type invokeResult struct {
+	out []byte
+	err error
+}
+
+func (s *serialInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	select {
+	case s.slot <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	done := make(chan invokeResult, 1)
+	go func() {
+		defer func() { <-s.slot }()
+		out, err := s.next.Invoke(context.WithoutCancel(ctx), payload)
+		done <- invokeResult{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
