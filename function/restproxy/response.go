@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"encoding/json"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/aws/aws-lambda-go/events"
 )
 
 // MaxResponseBytes is the largest synchronous response Lambda accepts: the
@@ -47,26 +45,38 @@ func (w *responseWriter) WriteHeader(status int) {
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
+	w.beforeWrite(len(p))
 	return w.body.Write(p)
 }
 
 // WriteString lets io.WriteString skip a copy.
 func (w *responseWriter) WriteString(s string) (int, error) {
+	w.beforeWrite(len(s))
+	return w.body.WriteString(s)
+}
+
+// beforeWrite sends the implicit 200 and, on the first write, sizes the
+// buffer from a declared Content-Length so a large body is not copied as the
+// buffer doubles.
+func (w *responseWriter) beforeWrite(n int) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	return w.body.WriteString(s)
+	if w.body.Cap() == 0 {
+		if cl, err := strconv.Atoi(w.header.Get("Content-Length")); err == nil && cl > n && cl <= MaxResponseBytes {
+			w.body.Grow(cl)
+		}
+	}
 }
 
 // Flush is a no-op: the response leaves when the handler returns. It exists so
 // handlers that flush through http.ResponseController keep working.
 func (w *responseWriter) Flush() {}
 
-// proxyResponse turns what the handler wrote into the proxy response.
-func (w *responseWriter) proxyResponse(method string) *events.APIGatewayProxyResponse {
+// encodeResponse writes what the handler wrote as the proxy response JSON.
+// It appends straight from the buffered body, without the intermediate
+// strings that encoding/json needs: a large image is copied once, as base64.
+func (w *responseWriter) encodeResponse(method string) []byte {
 	status := w.status
 	if status == 0 {
 		status = http.StatusOK // wrote nothing at all: net/http answers 200 too
@@ -81,20 +91,99 @@ func (w *responseWriter) proxyResponse(method string) *events.APIGatewayProxyRes
 		h.Set("Content-Type", http.DetectContentType(body))
 	}
 	h.Del("Content-Length") // API Gateway sets its own
-	res := &events.APIGatewayProxyResponse{
-		StatusCode:        status,
-		MultiValueHeaders: map[string][]string(h),
+	text := len(body) == 0 || (isText(h) && utf8.Valid(body))
+	size := 96 + len(body)
+	if !text {
+		size += len(body) / 2
 	}
-	if len(body) == 0 {
-		return res
+	for k, vs := range h {
+		size += len(k) + 8
+		for _, v := range vs {
+			size += len(v) + 4
+		}
 	}
-	if isText(h) && utf8.Valid(body) {
-		res.Body = string(body)
-	} else {
-		res.Body = base64.StdEncoding.EncodeToString(body)
-		res.IsBase64Encoded = true
+	return appendResponse(make([]byte, 0, size), status, h, body, !text)
+}
+
+// appendResponse appends the JSON of a proxy response with
+// multiValueHeaders only, so that every Set-Cookie survives.
+func appendResponse(dst []byte, status int, h http.Header, body []byte, b64 bool) []byte {
+	dst = append(dst, `{"statusCode":`...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, `,"multiValueHeaders":{`...)
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
 	}
-	return res
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ":["...)
+		for j, v := range h[k] {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, v)
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `},"body":`...)
+	if b64 {
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, body)
+		dst = append(dst, `","isBase64Encoded":true}`...)
+		return dst
+	}
+	dst = appendJSONString(dst, string(body))
+	return append(dst, `,"isBase64Encoded":false}`...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
+// as encoding/json does.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // isText reports whether a body of this type can travel as a JSON string.
@@ -141,14 +230,11 @@ func acceptsGzip(h http.Header) bool {
 	return false
 }
 
-// encode marshals a response, shrinking or replacing it when Lambda would
-// refuse its size. It reports the size of the body the handler wrote and
-// whether the answer had to be replaced by an error.
-func encode(res *events.APIGatewayProxyResponse, w *responseWriter, req *http.Request) ([]byte, error) {
-	out, err := json.Marshal(res)
-	if err != nil {
-		return nil, err
-	}
+// encode returns the handler's response as proxy response JSON. When Lambda
+// would refuse its size, it gzips the body for a client that accepts gzip,
+// and otherwise returns a *tooLargeError.
+func encode(w *responseWriter, req *http.Request) ([]byte, error) {
+	out := w.encodeResponse(req.Method)
 	if len(out) <= MaxResponseBytes {
 		return out, nil
 	}
@@ -160,14 +246,8 @@ func encode(res *events.APIGatewayProxyResponse, w *responseWriter, req *http.Re
 		w.header.Set("Content-Encoding", "gzip")
 		w.header.Add("Vary", "Accept-Encoding")
 		w.body = zb
-		zres := w.proxyResponse(req.Method)
-		zres.StatusCode = res.StatusCode
-		if out, err = json.Marshal(zres); err != nil {
-			return nil, err
-		}
-		if len(out) <= MaxResponseBytes {
-			*res = *zres
-			return out, nil
+		if zout := w.encodeResponse(req.Method); len(zout) <= MaxResponseBytes {
+			return zout, nil
 		}
 	}
 	return nil, &tooLargeError{size: len(out)}

@@ -9,8 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -68,9 +71,27 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 	return w
 }
 
-// Start runs h as the Lambda function's handler; it does not return.
+// Start runs h as the Lambda function's handler; it does not return. Unless
+// the GOMAXPROCS variable says otherwise, it sizes GOMAXPROCS to the CPU share
+// Lambda gives the function's memory: idle Ps only cost thread wake-ups.
 func Start(h http.Handler, options ...lambda.Option) {
+	if os.Getenv("GOMAXPROCS") == "" {
+		mb, _ := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+		runtime.GOMAXPROCS(procsForMemory(mb, runtime.NumCPU()))
+	}
 	lambda.StartWithOptions(Wrap(h), options...)
+}
+
+// mbPerVCPU is the memory size at which Lambda gives a function one full vCPU.
+const mbPerVCPU = 1769
+
+// procsForMemory returns ceil(mb / 1769), at least 1 and at most cpus; an
+// unknown size (0) keeps cpus.
+func procsForMemory(mb, cpus int) int {
+	if mb <= 0 {
+		return cpus
+	}
+	return max(1, min(cpus, (mb+mbPerVCPU-1)/mbPerVCPU))
 }
 
 type contextKey struct{ name string }
@@ -80,10 +101,32 @@ var (
 	prefixKey = &contextKey{"prefix"}
 )
 
-// RequestFromContext returns the API Gateway event behind a request's context.
+// RequestFromContext returns the API Gateway event behind a request's
+// context, with every field (such as the authorizer context). It is decoded
+// on the first call: requests that never ask do not pay for it.
 func RequestFromContext(ctx context.Context) (*events.APIGatewayProxyRequest, bool) {
-	e, ok := ctx.Value(eventKey).(*events.APIGatewayProxyRequest)
-	return e, ok
+	src, ok := ctx.Value(eventKey).(*eventSource)
+	if !ok {
+		return nil, false
+	}
+	return src.event(), true
+}
+
+// eventSource holds the raw event until RequestFromContext asks for it.
+type eventSource struct {
+	once    sync.Once
+	payload []byte
+	ev      *events.APIGatewayProxyRequest
+}
+
+func (s *eventSource) event() *events.APIGatewayProxyRequest {
+	s.once.Do(func() {
+		if s.ev == nil {
+			s.ev = new(events.APIGatewayProxyRequest)
+			_ = json.Unmarshal(s.payload, s.ev) // validated by Invoke already
+		}
+	})
+	return s.ev
 }
 
 // PrefixFromContext returns the public mount prefix of the request: "" when the
@@ -96,14 +139,14 @@ func PrefixFromContext(ctx context.Context) string {
 
 // Invoke implements lambda.Handler.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var e inbound
-	if err := json.Unmarshal(payload, &e); err != nil {
+	e, err := decodeEvent(payload)
+	if err != nil {
 		return h.reject(ctx, badEvent("payload is not a JSON object: %v", err))
 	}
 	if err := e.check(); err != nil {
 		return h.reject(ctx, err)
 	}
-	return h.serve(ctx, &e.APIGatewayProxyRequest)
+	return h.serve(ctx, &e.APIGatewayProxyRequest, &eventSource{payload: payload})
 }
 
 // ServeEvent serves one decoded event; it is what Invoke does after decoding,
@@ -114,7 +157,7 @@ func (h *Handler) ServeEvent(ctx context.Context, e *events.APIGatewayProxyReque
 		var res events.APIGatewayProxyResponse
 		return &res, json.Unmarshal(out, &res)
 	}
-	out, err := h.serve(ctx, e)
+	out, err := h.serve(ctx, e, &eventSource{ev: e})
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +194,9 @@ func requestIDAttr(ctx context.Context) slog.Attr {
 	return slog.String("request_id", "")
 }
 
-func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest) ([]byte, error) {
+func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, src *eventSource) ([]byte, error) {
 	start := time.Now()
-	ctx = context.WithValue(ctx, eventKey, e)
+	ctx = context.WithValue(ctx, eventKey, src)
 	deadline, hasDeadline := ctx.Deadline()
 	if h.timeout > 0 {
 		if d := start.Add(h.timeout); !hasDeadline || d.Before(deadline) {
@@ -219,8 +262,7 @@ func (h *Handler) timedOut(ctx context.Context, req *http.Request, start time.Ti
 
 // finish encodes the handler's response, enforcing Lambda's size limit.
 func (h *Handler) finish(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, w *responseWriter) ([]byte, error) {
-	res := w.proxyResponse(req.Method)
-	out, err := encode(res, w, req)
+	out, err := encode(w, req)
 	var tooLarge *tooLargeError
 	if errors.As(err, &tooLarge) {
 		h.log.LogAttrs(ctx, slog.LevelError, "response too large", slog.Int("encoded_bytes", tooLarge.size),
@@ -232,7 +274,11 @@ func (h *Handler) finish(ctx context.Context, req *http.Request, start time.Time
 	if err != nil {
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
-	return h.logged(ctx, req, start, publicPath, reqID, res.StatusCode, w.body.Len(), out, nil)
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	return h.logged(ctx, req, start, publicPath, reqID, status, w.body.Len(), out, nil)
 }
 
 func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, status, n int, out []byte, err error) ([]byte, error) {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -590,4 +591,144 @@ func FuzzInvoke(f *testing.F) {
 			t.Fatalf("Location %q leaves the host", loc[0])
 		}
 	})
+}
+
+// FuzzAppendJSONString checks the hand-written string encoder against
+// encoding/json: any input gives valid JSON that decodes to what
+// encoding/json's own encoding decodes to.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "quote \" and \\ backslash", "tab\tnew\nline\r", "\x00\x1f\x7f", "café ☕", "bad \xff\xfe utf-8", "\u2028\u2029", "<script>&amp;</script>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ours := appendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(ours, &got); err != nil {
+			t.Fatalf("invalid JSON %q for %q: %v", ours, s, err)
+		}
+		theirs, _ := json.Marshal(s)
+		var want string
+		_ = json.Unmarshal(theirs, &want)
+		if got != want {
+			t.Fatalf("%q decodes to %q, encoding/json's to %q", s, got, want)
+		}
+	})
+}
+
+func TestAppendResponse(t *testing.T) {
+	h := http.Header{"Set-Cookie": {"a=1", "b=2"}, "Content-Type": {"text/plain"}, "X-Odd": {"tab\there \xff"}}
+	tests := []struct {
+		name   string
+		status int
+		body   []byte
+		b64    bool
+	}{
+		{name: "text", status: 201, body: []byte("héllo \"world\"\n")},
+		{name: "binary", status: 200, body: []byte{0, 1, 2, 0xff, 0xfe}, b64: true},
+		{name: "empty", status: 204},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := appendResponse(nil, tt.status, h, tt.body, tt.b64)
+			var res events.APIGatewayProxyResponse
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatalf("invalid JSON: %v\n%s", err, out)
+			}
+			body := []byte(res.Body)
+			if res.IsBase64Encoded {
+				body, _ = base64.StdEncoding.DecodeString(res.Body)
+			}
+			if res.StatusCode != tt.status || res.IsBase64Encoded != tt.b64 || !bytes.Equal(body, tt.body) {
+				t.Errorf("got %d %v %q, want %d %v %q", res.StatusCode, res.IsBase64Encoded, body, tt.status, tt.b64, tt.body)
+			}
+			if got := res.MultiValueHeaders["Set-Cookie"]; len(got) != 2 {
+				t.Errorf("Set-Cookie: got %q", got)
+			}
+			if got := res.MultiValueHeaders["X-Odd"]; len(got) != 1 || got[0] != "tab\there \ufffd" {
+				t.Errorf("X-Odd: got %q", got)
+			}
+		})
+	}
+}
+
+func TestProcsForMemory(t *testing.T) {
+	tests := []struct {
+		mb, cpus, want int
+	}{
+		{mb: 128, cpus: 2, want: 1},
+		{mb: 1024, cpus: 2, want: 1},
+		{mb: 1769, cpus: 2, want: 1},
+		{mb: 1770, cpus: 2, want: 2},
+		{mb: 10240, cpus: 6, want: 6},
+		{mb: 10240, cpus: 2, want: 2},
+		{mb: 0, cpus: 2, want: 2},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%dMB_%dcpus", tt.mb, tt.cpus), func(t *testing.T) {
+			if got := procsForMemory(tt.mb, tt.cpus); got != tt.want {
+				t.Errorf("got %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// usedFields is what the adapter reads of an event.
+func usedFields(e *inbound) []any {
+	c := e.RequestContext
+	return []any{e.Resource, e.Path, e.HTTPMethod, e.Headers, e.MultiValueHeaders, e.QueryStringParameters,
+		e.MultiValueQueryStringParameters, e.PathParameters, e.Body, e.IsBase64Encoded, e.Version, e.RouteKey, e.Source,
+		c.Path, c.Stage, c.DomainName, c.RequestID, c.Protocol, c.ResourcePath, c.HTTPMethod, c.APIID,
+		c.Identity.SourceIP, c.Identity.UserAgent}
+}
+
+// FuzzDecodeEvent checks the fast decoder against encoding/json: the same
+// success or failure, and the same values in every field the adapter uses.
+func FuzzDecodeEvent(f *testing.F) {
+	entries, _ := os.ReadDir(filepath.Join("testdata", "events"))
+	for _, e := range entries {
+		f.Add(readFixture(f, strings.TrimSuffix(e.Name(), ".json")))
+	}
+	for _, s := range []string{
+		`{"httpMethod":"GET","HTTPMETHOD":"POST"}`, `{"headers":{"a":"1"},"headers":{"b":"2"}}`,
+		`{"path":"\ud83d\ude00 \u00e9 \/ \"q\""}`, `{"path":"\ud800"}`, `{"body":"\xff"}`, `{"isBase64Encoded":"true"}`,
+		`{"requestContext":{"identity":{"sourceIp":1}}}`, `{"multiValueHeaders":{"a":null,"b":[]}}`, `null`, `[]`, `{"a":1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var want inbound
+		wantErr := json.Unmarshal(payload, &want)
+		got, err := decodeEvent(payload)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("decodeEvent error %v, encoding/json error %v, for %q", err, wantErr, payload)
+		}
+		if err != nil {
+			return
+		}
+		g, w := usedFields(got), usedFields(&want)
+		for i := range g {
+			if !reflect.DeepEqual(g[i], w[i]) {
+				t.Fatalf("field %d: got %#v, encoding/json %#v, for %q", i, g[i], w[i], payload)
+			}
+		}
+	})
+}
+
+func TestRequestFromContextHasTheWholeEvent(t *testing.T) {
+	var e map[string]any
+	_ = json.Unmarshal(readFixture(t, "stage-get"), &e)
+	e["requestContext"].(map[string]any)["authorizer"] = map[string]any{"principalId": "user-1", "claims": map[string]any{"sub": "abc"}}
+	e["stageVariables"] = map[string]any{"color": "blue"}
+	payload, _ := json.Marshal(e)
+	h := quietHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, ok := RequestFromContext(r.Context())
+		if !ok {
+			http.Error(w, "no event", 500)
+			return
+		}
+		fmt.Fprint(w, ev.RequestContext.Authorizer["principalId"], " ", ev.StageVariables["color"], " ", ev.RequestContext.AccountID)
+	}))
+	if res := invoke(t, h, payload); res.Body != "user-1 blue 123456789012" {
+		t.Errorf("got %q, want the authorizer, stage variables and account", res.Body)
+	}
 }

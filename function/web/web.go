@@ -6,14 +6,16 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"html/template"
-	"image/png"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -25,8 +27,21 @@ type asset struct {
 	name        string // hashed, e.g. "arch.3f9c2a1b.png"
 	contentType string
 	body        []byte
-	gzipped     []byte // nil when compression does not pay
 	etag        string
+	compress    bool
+	gzipOnce    sync.Once
+	gzipped     []byte // nil when compression does not pay
+}
+
+// gzipBody compresses the asset on first use: the work stays out of the cold
+// start of requests that never ask for it.
+func (as *asset) gzipBody() []byte {
+	as.gzipOnce.Do(func() {
+		if as.compress {
+			as.gzipped = gzipBytes(&assetGzip, as.body)
+		}
+	})
+	return as.gzipped
 }
 
 // App is the sample web app; it is an http.Handler.
@@ -39,6 +54,7 @@ type App struct {
 	picH      int
 	styleHash string
 	mux       *http.ServeMux
+	gzipped   gzipCache
 }
 
 // Option configures an App.
@@ -63,11 +79,9 @@ func New(opts ...Option) (*App, error) {
 	if a.picture, err = a.addAsset("assets/arch.png", "image/png"); err != nil {
 		return nil, err
 	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(a.picture.body))
-	if err != nil {
-		return nil, errors.New("web: embedded arch.png is not a PNG: " + err.Error())
+	if a.picW, a.picH, err = pngSize(a.picture.body); err != nil {
+		return nil, err
 	}
-	a.picW, a.picH = cfg.Width, cfg.Height
 	if a.script, err = a.addAsset("assets/app.js", "text/javascript; charset=utf-8"); err != nil {
 		return nil, err
 	}
@@ -103,22 +117,76 @@ func (a *App) addAsset(file, contentType string) (*asset, error) {
 		body:        body,
 		etag:        `W/"` + h + `"`,
 	}
-	if strings.HasPrefix(contentType, "text/") {
-		as.gzipped = gzipBytes(body)
-	}
+	as.compress = strings.HasPrefix(contentType, "text/")
 	a.assets[as.name] = as
 	return as, nil
 }
 
-func gzipBytes(b []byte) []byte {
+// pngSize reads a PNG's width and height from its IHDR chunk, which the
+// format puts first; it saves loading an image decoder at start-up.
+func pngSize(b []byte) (w, h int, err error) {
+	const sig = "\x89PNG\r\n\x1a\n"
+	if len(b) < 24 || string(b[:8]) != sig || string(b[12:16]) != "IHDR" {
+		return 0, 0, errors.New("web: embedded arch.png is not a PNG")
+	}
+	return int(binary.BigEndian.Uint32(b[16:20])), int(binary.BigEndian.Uint32(b[20:24])), nil
+}
+
+// gzip writers are reused: one costs about 800 KB to set up, far more than
+// compressing a page. Assets are compressed once, as small as possible;
+// pages on every request, at the default level, which is much faster.
+var (
+	assetGzip = sync.Pool{New: func() any {
+		zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+		return zw
+	}}
+	pageGzip = sync.Pool{New: func() any {
+		zw, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+		return zw
+	}}
+)
+
+// gzipBytes compresses b with a writer from pool, or returns nil when that
+// does not make it smaller.
+func gzipBytes(pool *sync.Pool, b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	buf.Grow(len(b)/3 + 64)
+	zw := pool.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
+	pool.Put(zw)
 	if buf.Len() >= len(b) {
 		return nil
 	}
 	return buf.Bytes()
+}
+
+// gzipCache keeps the compressed form of recently rendered pages, keyed by
+// their content: a page is the same for every visitor on a given day, so
+// most requests skip the compressor.
+type gzipCache struct {
+	mu sync.Mutex
+	m  map[[32]byte][]byte
+}
+
+const gzipCacheSize = 128
+
+func (c *gzipCache) get(sum [32]byte, body []byte) []byte {
+	c.mu.Lock()
+	z, ok := c.m[sum]
+	c.mu.Unlock()
+	if ok {
+		return z
+	}
+	z = gzipBytes(&pageGzip, body)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= gzipCacheSize {
+		c.m = make(map[[32]byte][]byte, gzipCacheSize)
+	}
+	c.m[sum] = z
+	c.mu.Unlock()
+	return z
 }
 
 // ServeHTTP implements http.Handler.
@@ -248,8 +316,8 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Vary", "Accept-Encoding")
+	sum := sha256.Sum256(buf.Bytes())
 	if status == http.StatusOK {
-		sum := sha256.Sum256(buf.Bytes())
 		// Weak: the gzip and identity bodies share it.
 		etag := `W/"` + hex.EncodeToString(sum[:8]) + `"`
 		h.Set("ETag", etag)
@@ -260,7 +328,7 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	body := buf.Bytes()
 	if acceptsGzip(r) {
-		if z := gzipBytes(body); z != nil {
+		if z := a.gzipped.get(sum, body); z != nil {
 			h.Set("Content-Encoding", "gzip")
 			body = z
 		}
@@ -287,11 +355,11 @@ func (a *App) serveAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := as.body
-	if as.gzipped != nil {
+	if as.compress {
 		h.Set("Vary", "Accept-Encoding")
-		if acceptsGzip(r) {
+		if z := as.gzipBody(); z != nil && acceptsGzip(r) {
 			h.Set("Content-Encoding", "gzip")
-			body = as.gzipped
+			body = z
 		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))

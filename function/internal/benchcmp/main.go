@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goapigw/webapp/infra/lambdaweb"
+)
+
+// root is the main module, seen from this directory.
+const root = "../../.."
+
+func main() {
+	log.SetFlags(0)
+	var doc bytes.Buffer
+	fmt.Fprintf(&doc, "# Benchmark results\n\nWritten by `make bench` (function/internal/benchcmp) on %s.\nMachine: %s, %d cores, %s.\n\n",
+		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version())
+
+	log.Println("regression cases against the peers")
+	doc.WriteString(regressionTable())
+
+	log.Println("adapter benchmarks (go test -bench, 6 runs each at GOMAXPROCS 1 and 2)")
+	raw, err := exec.Command("go", "test", "-run", "^$", "-bench", "Adapters", "-benchmem", "-count", "6", "-cpu", "1,2", ".").CombinedOutput()
+	if err != nil {
+		log.Fatalf("go test -bench: %v\n%s", err, raw)
+	}
+	benchFile := filepath.Join(os.TempDir(), "benchcmp.txt")
+	if err := os.WriteFile(benchFile, raw, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	stat, err := exec.Command("go", "tool", "benchstat", "-col", "/adapter", benchFile).CombinedOutput()
+	if err != nil {
+		log.Fatalf("benchstat: %v\n%s", err, stat)
+	}
+	fmt.Fprintf(&doc, "## Adapters: event JSON in, response JSON out\n\nThe same handler (the sample app, plus a form POST) and the same events behind each adapter, called as the Lambda runtime calls it (`Invoke`). `-2` rows ran at GOMAXPROCS=2; the others at 1, which `restproxy.Start` sets for a 1,024 MB function (Lambda gives about one vCPU per 1,769 MB).\n\n```\n%s```\n\n", stat)
+
+	log.Println("bootstrap sizes")
+	doc.WriteString(sizes())
+
+	log.Println("cold starts under the Lambda runtime interface emulator")
+	cold, err := coldStarts(15)
+	if err != nil {
+		log.Fatal(err)
+	}
+	doc.WriteString(cold)
+
+	if err := os.WriteFile("RESULTS.md", doc.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(doc.String())
+	log.Println("wrote function/internal/benchcmp/RESULTS.md")
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+		}
+	}
+	return runtime.GOARCH
+}
+
+func sizes() string {
+	var b strings.Builder
+	b.WriteString("## Bootstrap size\n\n`./function` built by the construct's recipe (`lambdaweb.Build`: static, stripped, `-trimpath`, `lambda.norpc`).\n\n| GOARCH | bytes | MB |\n|---|---:|---:|\n")
+	dir, err := os.MkdirTemp("", "benchcmp-size-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	for _, arch := range []string{"arm64", "amd64"} {
+		out := filepath.Join(dir, "bootstrap-"+arch)
+		if err := (lambdaweb.Build{ModuleDir: root, Entry: "./function", GOARCH: arch}).Run(out); err != nil {
+			log.Fatal(err)
+		}
+		st, err := os.Stat(out)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.2f |\n", arch, st.Size(), float64(st.Size())/1e6)
+	}
+	return b.String() + "\n"
+}
+
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// coldStarts starts each bootstrap n times under a fresh emulator, alternating
+// ours with a hello-world aws-lambda-go function built with the same flags,
+// and reports the median INIT duration of each.
+func coldStarts(n int) (string, error) {
+	dir, err := os.MkdirTemp("", "benchcmp-cold-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	rie, err := exec.Command("go", "-C", root, "tool", "-n", "aws-lambda-rie").Output()
+	if err != nil {
+		return "", fmt.Errorf("build the emulator: %w", err)
+	}
+	here, _ := os.Getwd()
+	builds := []struct{ name, module, entry string }{
+		{"this project's ./function", root, "./function"},
+		{"hello-world aws-lambda-go", here, "./testdata/hello"},
+	}
+	bins := make([]string, len(builds))
+	for i, b := range builds {
+		bins[i] = filepath.Join(dir, strconv.Itoa(i), "bootstrap")
+		if err := os.MkdirAll(filepath.Dir(bins[i]), 0o755); err != nil {
+			return "", err
+		}
+		if err := (lambdaweb.Build{ModuleDir: b.module, Entry: b.entry, GOARCH: runtime.GOARCH}).Run(bins[i]); err != nil {
+			return "", err
+		}
+	}
+	event, err := os.ReadFile(filepath.Join("..", "..", "restproxy", "testdata", "events", "stage-root.json"))
+	if err != nil {
+		return "", err
+	}
+	durations := make([][]float64, len(builds))
+	for range n {
+		for i := range builds {
+			d, err := coldStart(strings.TrimSpace(string(rie)), bins[i], event)
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", builds[i].name, err)
+			}
+			durations[i] = append(durations[i], d)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Cold start\n\nINIT duration reported by the Lambda runtime interface emulator (`INIT REPORT`), %d cold starts each, alternating, on this machine (%s). The emulator is not Lambda: compare the two rows, not the numbers with AWS's.\n\n| bootstrap | median ms | min ms | max ms |\n|---|---:|---:|---:|\n", n, runtime.GOARCH)
+	meds := make([]float64, len(builds))
+	for i, bd := range builds {
+		slices.Sort(durations[i])
+		meds[i] = durations[i][len(durations[i])/2]
+		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f |\n", bd.name, meds[i], durations[i][0], durations[i][len(durations[i])-1])
+	}
+	fmt.Fprintf(&b, "\nRatio of the medians: %.2f× the hello-world floor.\n", meds[0]/meds[1])
+	return b.String(), nil
+}
+
+// coldStart runs one bootstrap under a fresh emulator, invokes it once and
+// returns the INIT duration in milliseconds.
+func coldStart(rie, bootstrap string, event []byte) (float64, error) {
+	port, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	apiPort, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, rie, "--runtime-interface-emulator-address", "127.0.0.1:"+port, "--runtime-api-address", "127.0.0.1:"+apiPort, bootstrap)
+	cmd.Dir = filepath.Dir(bootstrap)
+	cmd.Env = append(os.Environ(), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024", "AWS_LAMBDA_FUNCTION_TIMEOUT=30")
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); pw.Close() }()
+	found := make(chan float64, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := initReport.FindStringSubmatch(sc.Text()); m != nil {
+				f, _ := strconv.ParseFloat(m[1], 64)
+				select {
+				case found <- f:
+				default:
+				}
+			}
+		}
+	}()
+	url := "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations"
+	for {
+		res, err := httpPost(ctx, url, event)
+		if err == nil {
+			_ = res
+			break
+		}
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("invoke: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case d := <-found:
+		return d, nil
+	case <-time.After(5 * time.Second):
+		return 0, fmt.Errorf("no INIT REPORT from the emulator")
+	}
+}
