@@ -29,13 +29,25 @@ dev: ## Serve the app as a plain local server on 127.0.0.1:8080 (quick edit loop
 
 .PHONY: test
 test: tools ## Run every test: adapter, web app, browser, construct, synth, local stack
-	go test -count=1 ./...
+	@mkdir -p bin
+	@# The full log goes to bin/test.log; the screen gets the results, the
+	@# figures the tests measure, and every failure in full.
+	@if go test -count=1 -v ./... > bin/test.log 2>&1; then \
+		grep -E '^(ok|FAIL|page cost|load through)' bin/test.log; \
+	else \
+		grep -E '^(ok|FAIL|page cost|load through)' bin/test.log; \
+		echo "--- failures (full log: bin/test.log) ---"; \
+		grep -E -B2 -A40 -- '^\s*--- FAIL|^panic:' bin/test.log | head -300; \
+		exit 1; \
+	fi
+	cd function/internal/benchcmp && go test -count=1 .
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l function infra); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
+	cd function/internal/benchcmp && go vet . && go tool staticcheck .
 
 .PHONY: synth
 synth: tools ## Synthesize every environment into cdk.out (CloudFormation schema validation on)
@@ -60,7 +72,7 @@ destroy: tools check-env ## Delete ENV's stack (ENV=dev|prod)
 
 .PHONY: golden
 golden: tools ## Regenerate golden files (adapter responses, web pages, templates, screenshot)
-	go test -count=1 ./... -update
+	go test -count=1 ./function/restproxy ./function/web ./infra/lambdaweb -update
 
 .PHONY: bench
 bench: tools ## Benchmarks: adapter vs peers, bootstrap size, cold start under RIE; writes function/internal/benchcmp/RESULTS.md

@@ -16,19 +16,17 @@ import (
 var errSlowPath = errors.New("restproxy: not for the fast decoder")
 
 // decodeEvent decodes a REST proxy event. A hand-written decoder reads the
-// fields the adapter uses in one pass over the (already validated) JSON; any
-// shape it does not expect goes to encoding/json instead, so the result is
-// always what encoding/json would give for those fields. The full event, with
-// fields such as the authorizer context, is decoded on demand by
-// RequestFromContext.
+// fields the adapter uses in one strict pass over the JSON; anything it does
+// not expect, invalid JSON included, goes to encoding/json instead, so the
+// result (or the error) is always what encoding/json gives for those fields.
+// The full event, with fields such as the authorizer context, is decoded on
+// demand by RequestFromContext.
 func decodeEvent(payload []byte) (*inbound, error) {
-	if !json.Valid(payload) {
-		var e inbound
-		return nil, json.Unmarshal(payload, &e) // for its error message
-	}
-	d := decoder{s: payload}
+	// One copy of the payload as a string; decoded strings without escapes
+	// are slices of it, not allocations of their own.
+	d := decoder{s: payload, src: string(payload)}
 	e, err := d.event()
-	if err == nil {
+	if err == nil && d.peek() == 0 && d.i == len(d.s) {
 		return e, nil
 	}
 	var slow inbound
@@ -39,8 +37,9 @@ func decodeEvent(payload []byte) (*inbound, error) {
 }
 
 type decoder struct {
-	s []byte
-	i int
+	s   []byte
+	src string // s as a string
+	i   int
 }
 
 func (d *decoder) ws() {
@@ -91,14 +90,16 @@ func (d *decoder) str() (string, error) {
 		c := d.s[d.i]
 		switch {
 		case c == '"':
-			s := d.s[start:d.i]
+			s := d.src[start:d.i]
 			d.i++
-			if !utf8.Valid(s) {
+			if !utf8.ValidString(s) {
 				return "", errSlowPath
 			}
-			return string(s), nil
+			return s, nil
 		case c == '\\':
 			return d.escaped(start)
+		case c < 0x20:
+			return "", errSlowPath // JSON forbids raw control characters
 		default:
 			d.i++
 		}
@@ -118,6 +119,9 @@ func (d *decoder) escaped(start int) (string, error) {
 				return "", errSlowPath
 			}
 			return out, nil
+		}
+		if c < 0x20 {
+			return "", errSlowPath
 		}
 		if c != '\\' {
 			b.WriteByte(c)
@@ -181,63 +185,98 @@ func (d *decoder) hex4() (rune, bool) {
 	return rune(n), true
 }
 
-// skip passes over one value; the payload was validated, so it only needs
-// to find the value's end.
-func (d *decoder) skip() error {
+// maxDepth bounds the nesting the fast decoder follows; deeper input goes to
+// encoding/json.
+const maxDepth = 64
+
+// skip passes over one value, checking it as strictly as encoding/json.
+func (d *decoder) skip() error { return d.skipDepth(0) }
+
+func (d *decoder) skipDepth(depth int) error {
+	if depth > maxDepth {
+		return errSlowPath
+	}
 	switch d.peek() {
 	case '"':
 		_, err := d.str()
-		if err == errSlowPath {
-			// A string we would not decode can still be skipped.
-			return d.skipString()
-		}
 		return err
-	case '{', '[':
-		depth := 0
-		for d.i < len(d.s) {
-			switch d.s[d.i] {
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			case '"':
-				if err := d.skipString(); err != nil {
-					return err
-				}
-				continue
-			}
+	case '{':
+		return d.object(func(string) error { return d.skipDepth(depth + 1) })
+	case '[':
+		d.i++
+		if d.peek() == ']' {
 			d.i++
-			if depth == 0 {
+			return nil
+		}
+		for {
+			if err := d.skipDepth(depth + 1); err != nil {
+				return err
+			}
+			switch d.peek() {
+			case ',':
+				d.i++
+			case ']':
+				d.i++
 				return nil
+			default:
+				return errSlowPath
 			}
 		}
-		return errSlowPath
+	case 't':
+		return d.literal("true")
+	case 'f':
+		return d.literal("false")
+	case 'n':
+		return d.literal("null")
 	default:
-		for d.i < len(d.s) {
-			switch d.s[d.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return nil
-			}
-			d.i++
-		}
-		return nil
+		return d.number()
 	}
 }
 
-func (d *decoder) skipString() error {
-	d.i++ // opening quote
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case '\\':
-			d.i += 2
-		case '"':
+func (d *decoder) literal(lit string) error {
+	if d.i+len(lit) > len(d.s) || d.src[d.i:d.i+len(lit)] != lit {
+		return errSlowPath
+	}
+	d.i += len(lit)
+	return nil
+}
+
+// number passes over a number in JSON's grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *decoder) number() error {
+	digits := func() int {
+		n := 0
+		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
 			d.i++
-			return nil
-		default:
-			d.i++
+			n++
+		}
+		return n
+	}
+	if d.i < len(d.s) && d.s[d.i] == '-' {
+		d.i++
+	}
+	switch {
+	case d.i < len(d.s) && d.s[d.i] == '0':
+		d.i++
+	case digits() == 0:
+		return errSlowPath
+	}
+	if d.i < len(d.s) && d.s[d.i] == '.' {
+		d.i++
+		if digits() == 0 {
+			return errSlowPath
 		}
 	}
-	return errSlowPath
+	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.s) && (d.s[d.i] == '+' || d.s[d.i] == '-') {
+			d.i++
+		}
+		if digits() == 0 {
+			return errSlowPath
+		}
+	}
+	return nil
 }
 
 // object calls field for each key of an object; null counts as empty.
@@ -330,7 +369,7 @@ func (d *decoder) multiMap(dst *map[string][]string) error {
 		if err := d.expect('['); err != nil {
 			return err
 		}
-		vs := []string{}
+		vs := make([]string, 0, 1) // most headers have one value
 		if d.peek() == ']' {
 			d.i++
 			m[k] = vs

@@ -205,21 +205,27 @@ func parseForwardedPrefix(v string) (string, bool) {
 
 // newRequest builds the *http.Request that the handler sees.
 func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Request, route, error) {
-	header := make(http.Header, len(e.MultiValueHeaders)+len(e.Headers))
-	for k, v := range e.Headers {
-		header[http.CanonicalHeaderKey(k)] = []string{v}
-	}
+	// Multi-value headers win; the single map only fills in what they lack.
+	// The value slices are the event's own, not copies.
+	header := make(http.Header, max(len(e.MultiValueHeaders), len(e.Headers)))
 	for k, vs := range e.MultiValueHeaders {
-		header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+		header[http.CanonicalHeaderKey(k)] = vs
+	}
+	for k, v := range e.Headers {
+		if ck := http.CanonicalHeaderKey(k); header[ck] == nil {
+			header[ck] = []string{v}
+		}
 	}
 	rt := resolve(e, header.Get("X-Forwarded-Prefix"))
 
-	query := make(url.Values, len(e.MultiValueQueryStringParameters)+len(e.QueryStringParameters))
-	for k, v := range e.QueryStringParameters {
-		query[k] = []string{v}
-	}
+	query := make(url.Values, max(len(e.MultiValueQueryStringParameters), len(e.QueryStringParameters)))
 	for k, vs := range e.MultiValueQueryStringParameters {
-		query[k] = append([]string(nil), vs...)
+		query[k] = vs
+	}
+	for k, v := range e.QueryStringParameters {
+		if query[k] == nil {
+			query[k] = []string{v}
+		}
 	}
 
 	u := &url.URL{Path: rt.path, RawPath: rt.rawPath, RawQuery: query.Encode()}

@@ -692,6 +692,9 @@ func FuzzDecodeEvent(f *testing.F) {
 		`{"httpMethod":"GET","HTTPMETHOD":"POST"}`, `{"headers":{"a":"1"},"headers":{"b":"2"}}`,
 		`{"path":"\ud83d\ude00 \u00e9 \/ \"q\""}`, `{"path":"\ud800"}`, `{"body":"\xff"}`, `{"isBase64Encoded":"true"}`,
 		`{"requestContext":{"identity":{"sourceIp":1}}}`, `{"multiValueHeaders":{"a":null,"b":[]}}`, `null`, `[]`, `{"a":1e400}`,
+		`{"path":"/a"} x`, "{\"path\":\"a\tb\"}", `{"x":01}`, `{"x":1.}`, `{"x":-}`, `{"x":[1,]}`, `{"x":{"a":1,}}`,
+		`{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, `{"requestContext":{"requestTimeEpoch":1.5}}`,
+		`{"requestContext":{"requestTimeEpoch":-0,"authorizer":[]}}`, `{"x":tru}`, `{"x":nul}`, "\t{ }\n",
 	} {
 		f.Add([]byte(s))
 	}

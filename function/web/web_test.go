@@ -257,3 +257,26 @@ func TestMethodsAndFavicon(t *testing.T) {
 		t.Errorf("POST /: got %d, want 405", w.Code)
 	}
 }
+
+func TestPngSize(t *testing.T) {
+	header := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x03\xea\x00\x00\x01\x2c\x08\x06\x00\x00\x00")
+	tests := []struct {
+		name         string
+		data         []byte
+		wantW, wantH int
+		wantErr      bool
+	}{
+		{name: "PNG header", data: header, wantW: 1002, wantH: 300},
+		{name: "truncated", data: header[:20], wantErr: true},
+		{name: "not a PNG", data: append([]byte("GIF89a"), header[6:]...), wantErr: true},
+		{name: "empty", data: nil, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, h, err := pngSize(tt.data)
+			if (err != nil) != tt.wantErr || w != tt.wantW || h != tt.wantH {
+				t.Errorf("got %d×%d, %v; want %d×%d, error %v", w, h, err, tt.wantW, tt.wantH, tt.wantErr)
+			}
+		})
+	}
+}

@@ -27,7 +27,8 @@ type fataler interface {
 }
 
 // handler is the same app for every adapter: the sample page, its assets,
-// and a form POST that answers with a small HTML fragment.
+// a form POST that answers with a small HTML fragment, and /ping, which does
+// almost nothing and so shows the adapters' own cost.
 func handler(tb fataler) http.Handler {
 	app, err := web.New()
 	if err != nil {
@@ -35,6 +36,9 @@ func handler(tb fataler) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", app)
+	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "pong")
+	})
 	mux.HandleFunc("POST /days", func(w http.ResponseWriter, r *http.Request) {
 		days, err := web.DaysSince(r.PostFormValue("date"), time.Now())
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -91,6 +95,13 @@ func events(tb fataler, h http.Handler) []struct {
 	img["pathParameters"] = map[string]any{"proxy": "assets/" + m[1]}
 	img["requestContext"].(map[string]any)["path"] = "/prod/assets/" + m[1]
 	imgPayload, _ := json.Marshal(img)
+	var ping map[string]any
+	if err := json.Unmarshal(fixture(tb, "stage-get"), &ping); err != nil {
+		tb.Fatal(err)
+	}
+	ping["path"], ping["pathParameters"] = "/ping", map[string]any{"proxy": "ping"}
+	ping["requestContext"].(map[string]any)["path"] = "/prod/ping"
+	pingPayload, _ := json.Marshal(ping)
 	return []struct {
 		name    string
 		payload []byte
@@ -98,5 +109,6 @@ func events(tb fataler, h http.Handler) []struct {
 		{"page", fixture(tb, "stage-root")},
 		{"image", imgPayload},
 		{"form", fixture(tb, "form-post")},
+		{"ping", pingPayload},
 	}
 }

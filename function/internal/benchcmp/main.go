@@ -45,7 +45,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("benchstat: %v\n%s", err, stat)
 	}
-	fmt.Fprintf(&doc, "## Adapters: event JSON in, response JSON out\n\nThe same handler (the sample app, plus a form POST) and the same events behind each adapter, called as the Lambda runtime calls it (`Invoke`). `-2` rows ran at GOMAXPROCS=2; the others at 1, which `restproxy.Start` sets for a 1,024 MB function (Lambda gives about one vCPU per 1,769 MB).\n\n```\n%s```\n\n", stat)
+	fmt.Fprintf(&doc, "## Adapters: event JSON in, response JSON out\n\nThe same handler (the sample app, a form POST, and `/ping`, which writes four bytes and so shows the adapter's own cost) and the same events behind each adapter, called as the Lambda runtime calls it (`Invoke`). `-2` rows ran at GOMAXPROCS=2; the others at 1, which `restproxy.Start` sets for a 1,024 MB function (Lambda gives about one vCPU per 1,769 MB).\n\n```\n%s```\n\n", stat)
 
 	log.Println("bootstrap sizes")
 	doc.WriteString(sizes())
