@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -417,5 +418,72 @@ func TestSchemaValidationCatchesABadProperty(t *testing.T) {
 	got := panicMessage(func() { app.Synth(nil) })
 	if !strings.Contains(got, "Validation failed") {
 		t.Errorf("synth of a template with MemorySize \"lots\": got %q, want a validation failure", got)
+	}
+}
+
+func TestCustomDomainAndCloudFront(t *testing.T) {
+	tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, configurations[4].props) // all-options
+	hasResource(t, tmpl, "AWS::ApiGateway::DomainName", match(map[string]any{
+		"DomainName": "app.example.com", "SecurityPolicy": "TLS_1_2",
+		"EndpointConfiguration":  map[string]any{"Types": []string{"REGIONAL"}},
+		"RegionalCertificateArn": "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001",
+	}))
+	hasResource(t, tmpl, "AWS::ApiGateway::BasePathMapping", match(map[string]any{"BasePath": "shop/v1"}))
+	hasResource(t, tmpl, "AWS::Route53::RecordSet", match(map[string]any{"Name": "app.example.com.", "Type": "AAAA"}))
+	hasResource(t, tmpl, "AWS::Route53::RecordSet", match(map[string]any{"Name": "www.example.com.", "Type": "A"}))
+	hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{
+		"MemorySize": 2048, "Timeout": 60, "Architectures": []string{"x86_64"}, "ReservedConcurrentExecutions": 5,
+		"Environment": map[string]any{"Variables": map[string]any{"GREETING": "hello"}},
+	}))
+	hasResource(t, tmpl, "AWS::ApiGateway::Stage", match(map[string]any{"StageName": "live"}))
+	methods := assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::ApiGateway::Method"), nil)
+	for id, m := range *methods {
+		if got := (*m)["Properties"].(map[string]any)["Integration"].(map[string]any)["TimeoutInMillis"]; got != float64(20000) {
+			t.Errorf("method %s: integration timeout %v, want 20000", id, got)
+		}
+	}
+	if n := len(*assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::ApiGateway::Account"), nil)); n != 0 {
+		t.Errorf("CloudWatchRole false: got %d AWS::ApiGateway::Account, want none", n)
+	}
+
+	dists := assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::CloudFront::Distribution"), nil)
+	if len(*dists) != 1 {
+		t.Fatalf("distributions: got %d, want 1", len(*dists))
+	}
+	for _, d := range *dists {
+		cfg := (*d)["Properties"].(map[string]any)["DistributionConfig"].(map[string]any)
+		behavior := cfg["DefaultCacheBehavior"].(map[string]any)
+		origin := cfg["Origins"].([]any)[0].(map[string]any)
+		for _, c := range []struct {
+			name      string
+			got, want any
+		}{
+			{"viewer protocol policy", behavior["ViewerProtocolPolicy"], "redirect-to-https"},
+			{"allowed methods", len(behavior["AllowedMethods"].([]any)), 7},
+			{"cache policy (CachingDisabled)", behavior["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+			{"origin request policy (AllViewerExceptHostHeader)", behavior["OriginRequestPolicyId"], "b689b0a8-53d0-40ab-baf2-68738e2966ac"},
+			{"response headers policy (SecurityHeadersPolicy)", behavior["ResponseHeadersPolicyId"], "67f7725c-6f97-4210-82d7-5512b31e9d03"},
+			{"HTTP versions", cfg["HttpVersion"], "http2and3"},
+			{"aliases", len(cfg["Aliases"].([]any)), 2},
+			{"minimum TLS", cfg["ViewerCertificate"].(map[string]any)["MinimumProtocolVersion"], "TLSv1.2_2021"},
+			{"prefix header", origin["OriginCustomHeaders"], []any{map[string]any{"HeaderName": "X-Forwarded-Prefix", "HeaderValue": "/"}}},
+			{"origin protocol", origin["CustomOriginConfig"].(map[string]any)["OriginProtocolPolicy"], "https-only"},
+		} {
+			if !reflect.DeepEqual(c.got, c.want) {
+				t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+			}
+		}
+		if _, ok := cfg["Logging"]; !ok {
+			t.Error("EnableLogging: the distribution has no logging configuration")
+		}
+	}
+	hasResource(t, tmpl, "AWS::S3::Bucket", match(map[string]any{
+		"OwnershipControls": map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "ObjectWriter"}}},
+	}))
+	outputs := tmpl["Outputs"].(map[string]any)
+	for _, want := range []string{"StageUrl", "CustomDomainUrl", "CloudFrontUrl"} {
+		if !strings.Contains(keys(outputs), want) {
+			t.Errorf("outputs %s lack %s", keys(outputs), want)
+		}
 	}
 }
