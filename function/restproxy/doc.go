@@ -28,10 +28,11 @@
 // adapter always overwrites. CloudFront cannot be told apart from the stage URL
 // by the event, so a distribution tells the function its prefix with an origin
 // custom header "X-Forwarded-Prefix": "/" means the site root, "/app" a
-// sub-path. Only a plain path is honoured (at most 256 bytes of unreserved URL
-// characters, no "." or ".." segment, no "//"); anything else is ignored. A
-// direct caller can send the header too: it can only change the links in its own
-// response to another path on the same host, never to another host or scheme.
+// sub-path. Only a plain path is honoured (at most 256 bytes of letters,
+// digits and -._~$+!*'(), no "." or ".." segment, no "//", no escapes);
+// anything else is ignored. A direct caller can send the header too: it can
+// only change the links in its own response to another path on the same host,
+// never to another host or scheme.
 //
 // Two rules keep prefix-unaware handlers working:
 //   - A path-absolute Location header ("/x", from http.Redirect) gets the prefix

@@ -166,8 +166,10 @@ func escapedSuffix(eventPath, rel string) string {
 
 const maxPrefixLen = 256
 
-// validPrefix accepts "" or a clean absolute path without a trailing slash made
-// of unreserved URL characters: it ends up in Location headers and links.
+// validPrefix accepts "" or a clean absolute path without a trailing slash,
+// made of the characters stage names and base paths may have (letters,
+// digits and -._~$+!*'()): it ends up in Location headers and links, and no
+// escape can smuggle a ".." or a "/" into it.
 func validPrefix(p string) bool {
 	if p == "" {
 		return true
@@ -181,7 +183,7 @@ func validPrefix(p string) bool {
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~%", c) >= 0) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~$+!*'()", c) >= 0) {
 				return false
 			}
 		}

@@ -228,9 +228,16 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 	}
 
 	w := newResponseWriter()
-	done := make(chan any, 1)
+	done := make(chan *handlerPanic, 1)
 	go func() {
-		defer func() { done <- recover() }()
+		defer func() {
+			if p := recover(); p != nil {
+				// The stack is the handler's, so it is taken here.
+				done <- &handlerPanic{value: p, stack: debug.Stack()}
+				return
+			}
+			done <- nil
+		}()
 		h.h.ServeHTTP(w, req)
 	}()
 
@@ -238,7 +245,7 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 	case p := <-done:
 		if p != nil {
 			h.log.LogAttrs(ctx, slog.LevelError, "handler panicked",
-				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())), reqID)
+				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), reqID)
 			out, err := errorResponse(http.StatusInternalServerError, "Internal Server Error: the request could not be completed.")
 			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out, err)
 		}
@@ -253,6 +260,11 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 
 	rewriteLocation(w.header, rt.prefix)
 	return h.finish(ctx, req, start, publicPath, reqID, w)
+}
+
+type handlerPanic struct {
+	value any
+	stack []byte
 }
 
 func (h *Handler) timedOut(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr) ([]byte, error) {

@@ -413,6 +413,9 @@ func TestPanicIsA500AndTheNextRequestWorks(t *testing.T) {
 	if !strings.Contains(logs.String(), `"panic":"boom"`) || !strings.Contains(logs.String(), `"request_id":"test-request"`) {
 		t.Errorf("log lacks the panic or the request id:\n%s", logs.String())
 	}
+	if !strings.Contains(logs.String(), "TestPanicIsA500AndTheNextRequestWorks.func1") {
+		t.Errorf("logged stack is not the handler's:\n%s", logs.String())
+	}
 	if res := invoke(t, h, readFixture(t, "stage-get")); res.StatusCode != http.StatusOK || res.Body != "ok" {
 		t.Errorf("second: got %d %q, want 200 ok", res.StatusCode, res.Body)
 	}
@@ -733,5 +736,37 @@ func TestRequestFromContextHasTheWholeEvent(t *testing.T) {
 	}))
 	if res := invoke(t, h, payload); res.Body != "user-1 blue 123456789012" {
 		t.Errorf("got %q, want the authorizer, stage variables and account", res.Body)
+	}
+}
+
+func TestParseForwardedPrefix(t *testing.T) {
+	tests := []struct {
+		header string
+		want   string
+		wantOK bool
+	}{
+		{header: "/", want: "", wantOK: true},
+		{header: "/app", want: "/app", wantOK: true},
+		{header: "/app/", want: "/app", wantOK: true},
+		{header: " /shop/v1 ", want: "/shop/v1", wantOK: true},
+		{header: ""},
+		{header: "app"},
+		{header: "//evil.example"},
+		{header: "https://evil.example/"},
+		{header: "/a/../b"},
+		{header: "/./a"},
+		{header: "/%2e%2e"},
+		{header: "/a%2Fb"},
+		{header: "/a b"},
+		{header: `/a"><script>`},
+		{header: "/" + strings.Repeat("a", 300)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.header, func(t *testing.T) {
+			got, ok := parseForwardedPrefix(tt.header)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("got %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
 	}
 }
