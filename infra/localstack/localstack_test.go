@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goapigw/webapp/function/apigwlocal"
 	"github.com/goapigw/webapp/function/web/webtest"
 )
 
@@ -310,4 +309,3 @@ func TestLoad(t *testing.T) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-var _ = apigwlocal.Invocation{}

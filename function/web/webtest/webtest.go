@@ -71,21 +71,19 @@ type recorder struct {
 	redirects int
 	cached    map[network.RequestID]bool
 	requests  map[network.RequestID]string
-	status    map[network.RequestID]int64
 	bytes     float64
 	failed    []string
 	errors    []string
 }
 
 func newRecorder() *recorder {
-	return &recorder{requests: map[network.RequestID]string{}, status: map[network.RequestID]int64{}, cached: map[network.RequestID]bool{}}
+	return &recorder{requests: map[network.RequestID]string{}, cached: map[network.RequestID]bool{}}
 }
 
 func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requests = map[network.RequestID]string{}
-	r.status = map[network.RequestID]int64{}
 	r.cached = map[network.RequestID]bool{}
 	r.bytes = 0
 	r.redirects = 0
@@ -105,7 +103,6 @@ func (r *recorder) listen(ev any) {
 	case *network.EventRequestServedFromCache:
 		r.cached[e.RequestID] = true
 	case *network.EventResponseReceived:
-		r.status[e.RequestID] = e.Response.Status
 		if e.Response.FromDiskCache || e.Response.FromPrefetchCache || e.Response.FromServiceWorker {
 			r.cached[e.RequestID] = true
 		}
@@ -131,26 +128,23 @@ func (r *recorder) listen(ev any) {
 	}
 }
 
-// onNetwork returns the requests that reached the server (cache hits left
-// out, redirects counted), their statuses and the bytes received.
-func (r *recorder) onNetwork() (n int, statuses []string, bytes float64) {
+// onNetwork returns how many requests reached the server (cache hits left
+// out, redirects counted) and the bytes received.
+func (r *recorder) onNetwork() (n int, bytes float64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id, u := range r.requests {
-		if r.cached[id] {
-			continue
+	for id := range r.requests {
+		if !r.cached[id] {
+			n++
 		}
-		n++
-		statuses = append(statuses, fmt.Sprintf("%d %s", r.status[id], u))
 	}
-	return n + r.redirects, statuses, r.bytes
+	return n + r.redirects, r.bytes
 }
 
 // Cost is what one page view cost on the network.
 type Cost struct {
 	FirstRequests, RepeatRequests int
 	FirstBytes, RepeatBytes       float64
-	RepeatStatuses                []string
 	RepeatServed                  []int // statuses the server sent for the repeat view
 }
 
@@ -212,7 +206,7 @@ func Check(tb testing.TB, execPath, url string, now time.Time, served func() []i
 	}
 
 	var cost Cost
-	cost.FirstRequests, _, cost.FirstBytes = rec.onNetwork()
+	cost.FirstRequests, cost.FirstBytes = rec.onNetwork()
 
 	// A marker that a full reload would wipe out.
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__noReload = true`))
@@ -245,7 +239,7 @@ func Check(tb testing.TB, execPath, url string, now time.Time, served func() []i
 	rec.reset()
 	must(chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#birthdate")), "reload "+url)
 	_, _ = chromedp.Run(ctx, chromedp.Sleep(300*time.Millisecond))
-	cost.RepeatRequests, cost.RepeatStatuses, cost.RepeatBytes = rec.onNetwork()
+	cost.RepeatRequests, cost.RepeatBytes = rec.onNetwork()
 	cost.RepeatServed = served()[before:]
 	if n := len(cost.RepeatServed); n == 0 || cost.RepeatServed[n-1] != 304 {
 		tb.Errorf("repeat view: server answered %v, want it to end with one 304", cost.RepeatServed)
