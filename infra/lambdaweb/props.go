@@ -59,7 +59,9 @@ type WebAppProps struct {
 	ThrottlingBurstLimit *float64
 	// CloudWatchRole creates the account-wide role that lets API Gateway
 	// write execution logs. There is one per account and region: set it to
-	// false in all but one stack of a region.
+	// false in all but one stack of a region. With false, that role must
+	// already be set in the account's API Gateway settings, or the stage's
+	// ERROR logging fails to deploy.
 	// Default: true.
 	CloudWatchRole *bool
 	// CustomDomain serves the API under your own domain name.
