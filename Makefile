@@ -40,6 +40,7 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 		grep -E -B2 -A40 -- '^\s*--- FAIL|^panic:' bin/test.log | head -300; \
 		exit 1; \
 	fi
+	go test -race -count=1 ./function/restproxy ./function/apigwlocal
 	cd function/internal/benchcmp && go test -count=1 .
 
 .PHONY: lint
