@@ -25,6 +25,19 @@ import (
 // increase, maximum) integration timeout for REST APIs.
 const DefaultIntegrationTimeout = 29 * time.Second
 
+// IntegrationTimeoutEnv names the environment variable, in milliseconds, that
+// tells the adapter the API's integration timeout when it is not the
+// default; the lambdaweb construct sets it.
+const IntegrationTimeoutEnv = "APIGW_INTEGRATION_TIMEOUT_MS"
+
+// integrationTimeout is the environment's integration timeout, or the default.
+func integrationTimeout() time.Duration {
+	if ms, err := strconv.Atoi(os.Getenv(IntegrationTimeoutEnv)); err == nil && ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return DefaultIntegrationTimeout
+}
+
 // timeoutMargin is how long before a deadline the adapter gives up on the
 // handler, leaving time to encode and return the 504.
 const timeoutMargin = 250 * time.Millisecond
@@ -53,7 +66,8 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithIntegrationTimeout sets API Gateway's integration timeout; the handler
 // gets a 504 answer shortly before it. A value of zero or less keeps only the
-// Lambda deadline. Default: [DefaultIntegrationTimeout].
+// Lambda deadline. Default: the milliseconds in the environment variable
+// [IntegrationTimeoutEnv], else [DefaultIntegrationTimeout].
 func WithIntegrationTimeout(d time.Duration) Option {
 	return func(h *Handler) { h.timeout = d }
 }
@@ -63,7 +77,7 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 	w := &Handler{
 		h:       h,
 		log:     slog.New(slog.NewJSONHandler(os.Stderr, nil)),
-		timeout: DefaultIntegrationTimeout,
+		timeout: integrationTimeout(),
 	}
 	for _, o := range opts {
 		o(w)

@@ -770,3 +770,26 @@ func TestParseForwardedPrefix(t *testing.T) {
 		})
 	}
 }
+
+func TestIntegrationTimeoutFromEnvironment(t *testing.T) {
+	tests := []struct {
+		value string
+		want  time.Duration
+	}{
+		{value: "600", want: 600 * time.Millisecond},
+		{value: "", want: DefaultIntegrationTimeout},
+		{value: "soon", want: DefaultIntegrationTimeout},
+		{value: "-5", want: DefaultIntegrationTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv(IntegrationTimeoutEnv, tt.value)
+			if got := Wrap(echo).timeout; got != tt.want {
+				t.Errorf("timeout: got %v, want %v", got, tt.want)
+			}
+			if got := Wrap(echo, WithIntegrationTimeout(time.Second)).timeout; got != time.Second {
+				t.Errorf("an explicit option: got %v, want 1s", got)
+			}
+		})
+	}
+}

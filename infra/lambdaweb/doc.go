@@ -17,7 +17,9 @@
 //     media type "*/*", a regional endpoint, and a stage ("prod" by default) with
 //     JSON access logs, ERROR execution logs, metrics and throttling;
 //   - the function: 1024 MB, 30 s and arm64 by default, its own log group with a
-//     retention, and a role that may write to that log group only;
+//     retention, a role that may write to that log group only, and the
+//     integration timeout in APIGW_INTEGRATION_TIMEOUT_MS so that the adapter
+//     answers 504 before API Gateway gives up;
 //   - with CustomDomain: a regional domain name with TLS 1.2, a base-path
 //     mapping (the root by default) and, given a hosted zone, alias A/AAAA
 //     records;

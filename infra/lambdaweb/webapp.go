@@ -29,6 +29,10 @@ const PrefixHeader = "X-Forwarded-Prefix"
 // the module-relative main package, for tools that rebuild the function.
 const EntryMetadataKey = "lambdaweb:entry"
 
+// IntegrationTimeoutEnv is the function's environment variable that holds
+// the API's integration timeout in milliseconds; restproxy reads it.
+const IntegrationTimeoutEnv = "APIGW_INTEGRATION_TIMEOUT_MS"
+
 // WebApp is a Go net/http app on Lambda behind an API Gateway REST API, with
 // an optional custom domain and an optional CloudFront distribution.
 type WebApp struct {
@@ -79,7 +83,11 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	})
 	w.LogGroup.GrantWrite(role)
 
-	build := Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: goarch(*p.Architecture.Name())}
+	arch := p.Architecture
+	if p.FunctionProps != nil && p.FunctionProps.Architecture != nil {
+		arch = p.FunctionProps.Architecture // the escape hatch decides what runs
+	}
+	build := Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: goarch(*arch.Name())}
 	hash, err := build.SourceHash()
 	if err != nil {
 		panic(err)
@@ -105,7 +113,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		Architecture: p.Architecture,
 		MemorySize:   p.MemorySize,
 		Timeout:      p.Timeout,
-		Environment:  p.Environment,
+		Environment:  functionEnvironment(p),
 		LogGroup:     w.LogGroup,
 		Role:         role,
 		Description:  jsii.String("Go net/http app (" + *p.Entry + ") behind API Gateway"),
@@ -272,6 +280,23 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps) {
 			awsroute53.NewAaaaRecord(scope, jsii.String(id+"AAAA"), &awsroute53.AaaaRecordProps{Zone: cf.HostedZone, RecordName: name, Target: target})
 		}
 	}
+}
+
+// functionEnvironment is the function's environment: the props' variables
+// and, unless it is a token, the integration timeout, so that the adapter
+// (restproxy) answers 504 before API Gateway gives up. The caller's map is
+// not written.
+func functionEnvironment(p WebAppProps) *map[string]*string {
+	env := map[string]*string{}
+	if !unresolved(p.IntegrationTimeout) {
+		env[IntegrationTimeoutEnv] = jsii.String(strconv.Itoa(int(*p.IntegrationTimeout.ToMilliseconds(nil))))
+	}
+	if p.Environment != nil {
+		for k, v := range *p.Environment {
+			env[k] = v
+		}
+	}
+	return &env
 }
 
 // override copies every non-zero field of src (a *T) over dst (a *T).

@@ -180,6 +180,7 @@ func TestDefaults(t *testing.T) {
 	tmpl, _, _ := synth(t, stackOptions{}, func(awscdk.Stack) *lambdaweb.WebAppProps { return nil })
 	hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{
 		"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": 1024, "Timeout": 30, "Architectures": []string{"arm64"},
+		"Environment": map[string]any{"Variables": map[string]any{"APIGW_INTEGRATION_TIMEOUT_MS": "29000"}},
 	}))
 	hasResource(t, tmpl, "AWS::ApiGateway::RestApi", match(map[string]any{
 		"BinaryMediaTypes": []string{"*/*"}, "EndpointConfiguration": map[string]any{"Types": []string{"REGIONAL"}},
@@ -433,7 +434,7 @@ func TestCustomDomainAndCloudFront(t *testing.T) {
 	hasResource(t, tmpl, "AWS::Route53::RecordSet", match(map[string]any{"Name": "www.example.com.", "Type": "A"}))
 	hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{
 		"MemorySize": 2048, "Timeout": 60, "Architectures": []string{"x86_64"}, "ReservedConcurrentExecutions": 5,
-		"Environment": map[string]any{"Variables": map[string]any{"GREETING": "hello"}},
+		"Environment": map[string]any{"Variables": map[string]any{"GREETING": "hello", "APIGW_INTEGRATION_TIMEOUT_MS": "20000"}},
 	}))
 	hasResource(t, tmpl, "AWS::ApiGateway::Stage", match(map[string]any{"StageName": "live"}))
 	methods := assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::ApiGateway::Method"), nil)
