@@ -308,4 +308,3 @@ func TestLoad(t *testing.T) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
