@@ -242,17 +242,18 @@ func bootstrapOf(tb testing.TB, asm cxapi.CloudAssembly, tmpl map[string]any) st
 func TestBundlesALinuxBinaryOfTheArchitecture(t *testing.T) {
 	tests := []struct {
 		name        string
-		arch        awslambda.Architecture
+		props       *lambdaweb.WebAppProps
 		wantMachine elf.Machine
 	}{
-		{name: "arm64", arch: awslambda.Architecture_ARM_64(), wantMachine: elf.EM_AARCH64},
-		{name: "x86_64", arch: awslambda.Architecture_X86_64(), wantMachine: elf.EM_X86_64},
+		{name: "arm64", props: &lambdaweb.WebAppProps{Architecture: awslambda.Architecture_ARM_64()}, wantMachine: elf.EM_AARCH64},
+		{name: "x86_64", props: &lambdaweb.WebAppProps{Architecture: awslambda.Architecture_X86_64()}, wantMachine: elf.EM_X86_64},
+		{name: "x86_64 through the escape hatch", props: &lambdaweb.WebAppProps{
+			FunctionProps: &awslambda.FunctionProps{Architecture: awslambda.Architecture_X86_64()},
+		}, wantMachine: elf.EM_X86_64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tmpl, _, asm := synth(t, stackOptions{bundle: true}, func(awscdk.Stack) *lambdaweb.WebAppProps {
-				return &lambdaweb.WebAppProps{Architecture: tt.arch}
-			})
+			tmpl, _, asm := synth(t, stackOptions{bundle: true}, func(awscdk.Stack) *lambdaweb.WebAppProps { return tt.props })
 			f, err := elf.Open(bootstrapOf(t, asm, tmpl))
 			if err != nil {
 				t.Fatalf("bundled bootstrap: %v", err)
