@@ -51,7 +51,7 @@ func main() {
 	doc.WriteString(sizes())
 
 	log.Println("cold starts under the Lambda runtime interface emulator")
-	cold, err := coldStarts(15)
+	cold, err := coldStarts(21)
 	if err != nil {
 		log.Fatal(err)
 	}
