@@ -45,7 +45,7 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck
-	@out=$$(gofmt -l function infra); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l function infra internal); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
 	cd function/internal/benchcmp && go vet . && go tool staticcheck .

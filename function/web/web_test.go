@@ -3,19 +3,17 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
+	"github.com/goapigw/webapp/internal/golden"
+)
 
 // fixedNow is the injected clock: a moment late on 2026-11-29 in UTC, which is
 // already 2026-11-30 east of UTC.
@@ -114,19 +112,7 @@ func TestPagesGolden(t *testing.T) {
 			// pin the markup, not the hashes.
 			got := regexp.MustCompile(`\.[0-9a-f]{10}\.(png|js)`).ReplaceAll(w.Body.Bytes(), []byte(".HASH.$1"))
 			got = regexp.MustCompile(`'sha256-[^']+'`).ReplaceAll(got, []byte("'sha256-HASH'"))
-			path := filepath.Join("testdata", tt.name+".html")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run make golden)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("body differs from %s (run make golden after checking):\n%s", path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", tt.name+".html"), got)
 		})
 	}
 }

@@ -1,10 +1,8 @@
 package lambdaweb_test
 
 import (
-	"bytes"
 	"debug/elf"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,9 +20,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/goapigw/webapp/infra/lambdaweb"
+	"github.com/goapigw/webapp/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden templates in testdata")
 
 // moduleDir is this repository's root: the construct builds ./function from it.
 const moduleDir = "../.."
@@ -142,19 +139,7 @@ func TestSnapshots(t *testing.T) {
 			}
 			got = hashRE.ReplaceAll(got, []byte("ASSET_HASH"))
 			got = append(got, '\n')
-			path := filepath.Join("testdata", c.name+".template.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run make golden)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("template differs from %s; check the change, then run make golden.\ngot:\n%s", path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", c.name+".template.json"), got)
 		})
 	}
 }
