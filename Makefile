@@ -20,8 +20,8 @@ node_modules/.installed: package.json package-lock.json
 tools: node_modules/.installed ## Install the pinned npm tools (Node 22, CDK CLI)
 
 .PHONY: run
-run: tools ## Run the synthesized dev stack locally: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001
-	go run ./infra/localstack
+run: tools ## Run the synthesized dev stack locally: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001 (RUN_FLAGS=-v for the function's logs)
+	go run ./infra/localstack $(RUN_FLAGS)
 
 .PHONY: dev
 dev: ## Serve the app as a plain local server on 127.0.0.1:8080 (quick edit loop)
