@@ -476,6 +476,15 @@ func unusual(k string) bool {
 	return false
 }
 
+// other handles a key the decoder does not read at this level: skipped,
+// unless encoding/json would take it for a field by ignoring case.
+func (d *decoder) other(k string) error {
+	if unusual(k) {
+		return errSlowPath
+	}
+	return d.skip()
+}
+
 func (d *decoder) event() (*inbound, error) {
 	e := &inbound{}
 	r := &e.APIGatewayProxyRequest
@@ -512,10 +521,7 @@ func (d *decoder) event() (*inbound, error) {
 		case "stageVariables":
 			return d.stringMap(&r.StageVariables)
 		}
-		if unusual(k) {
-			return errSlowPath
-		}
-		return d.skip()
+		return d.other(k)
 	})
 	if err != nil {
 		return nil, err
@@ -566,15 +572,9 @@ func (d *decoder) requestContext(c *events.APIGatewayProxyRequestContext) error 
 					}
 					return errSlowPath // mTLS details: rare, left to encoding/json
 				}
-				if unusual(k) {
-					return errSlowPath
-				}
-				return d.skip()
+				return d.other(k)
 			})
 		}
-		if unusual(k) {
-			return errSlowPath
-		}
-		return d.skip()
+		return d.other(k)
 	})
 }

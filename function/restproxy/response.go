@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // MaxResponseBytes is the largest synchronous response Lambda accepts: the
@@ -137,7 +138,9 @@ func appendResponse(dst []byte, status int, h http.Header, body []byte, b64 bool
 		dst = append(dst, `","isBase64Encoded":true}`...)
 		return dst
 	}
-	dst = appendJSONString(dst, string(body))
+	// A view, not a copy, of a text body that may be megabytes long: the
+	// buffer is not written while it is encoded.
+	dst = appendJSONString(dst, unsafe.String(unsafe.SliceData(body), len(body)))
 	return append(dst, `,"isBase64Encoded":false}`...)
 }
 
