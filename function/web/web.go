@@ -357,9 +357,11 @@ func (a *App) serveAsset(w http.ResponseWriter, r *http.Request) {
 	body := as.body
 	if as.compress {
 		h.Set("Vary", "Accept-Encoding")
-		if z := as.gzipBody(); z != nil && acceptsGzip(r) {
-			h.Set("Content-Encoding", "gzip")
-			body = z
+		if acceptsGzip(r) {
+			if z := as.gzipBody(); z != nil {
+				h.Set("Content-Encoding", "gzip")
+				body = z
+			}
 		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
