@@ -70,6 +70,14 @@ func (w *responseWriter) beforeWrite(n int) {
 	}
 }
 
+// statusCode is the status the response goes out with.
+func (w *responseWriter) statusCode() int {
+	if w.status == 0 {
+		return http.StatusOK // wrote nothing at all: net/http answers 200 too
+	}
+	return w.status
+}
+
 // Flush is a no-op: the response leaves when the handler returns. It exists so
 // handlers that flush through http.ResponseController keep working.
 func (w *responseWriter) Flush() {}
@@ -78,10 +86,6 @@ func (w *responseWriter) Flush() {}
 // It appends straight from the buffered body, without the intermediate
 // strings that encoding/json needs: a large image is copied once, as base64.
 func (w *responseWriter) encodeResponse(method string) []byte {
-	status := w.status
-	if status == 0 {
-		status = http.StatusOK // wrote nothing at all: net/http answers 200 too
-	}
 	body := w.body.Bytes()
 	if method == http.MethodHead {
 		body = nil
@@ -103,7 +107,7 @@ func (w *responseWriter) encodeResponse(method string) []byte {
 			size += len(v) + 4
 		}
 	}
-	return appendResponse(make([]byte, 0, size), status, h, body, !text)
+	return appendResponse(make([]byte, 0, size), w.statusCode(), h, body, !text)
 }
 
 // appendResponse appends the JSON of a proxy response with
@@ -235,8 +239,8 @@ func acceptsGzip(h http.Header) bool {
 
 // encode returns the handler's response as proxy response JSON. When Lambda
 // would refuse its size, it gzips the body for a client that accepts gzip,
-// and otherwise returns a *tooLargeError.
-func encode(w *responseWriter, req *http.Request) ([]byte, error) {
+// and otherwise returns the error that says how large it was.
+func encode(w *responseWriter, req *http.Request) ([]byte, *tooLargeError) {
 	out := w.encodeResponse(req.Method)
 	if len(out) <= MaxResponseBytes {
 		return out, nil

@@ -184,21 +184,19 @@ func (h *Handler) ServeEvent(ctx context.Context, e *events.APIGatewayProxyReque
 
 func (h *Handler) reject(ctx context.Context, err error) ([]byte, error) {
 	h.log.LogAttrs(ctx, slog.LevelWarn, "rejected event", slog.String("reason", err.Error()), requestIDAttr(ctx))
-	return errorResponse(http.StatusBadRequest, err.Error())
+	return errorResponse(http.StatusBadRequest, err.Error()), nil
 }
 
 // errorResponse is the one place that decides what an error answer says: a
-// plain-text body that never includes internals.
-func errorResponse(status int, msg string) ([]byte, error) {
-	return json.Marshal(&events.APIGatewayProxyResponse{
-		StatusCode: status,
-		MultiValueHeaders: map[string][]string{
-			"Content-Type":           {"text/plain; charset=utf-8"},
-			"Cache-Control":          {"no-store"},
-			"X-Content-Type-Options": {"nosniff"},
-		},
-		Body: msg + "\n",
-	})
+// plain-text body that never includes internals. It is encoded like every
+// other answer.
+func errorResponse(status int, msg string) []byte {
+	h := http.Header{
+		"Content-Type":           {"text/plain; charset=utf-8"},
+		"Cache-Control":          {"no-store"},
+		"X-Content-Type-Options": {"nosniff"},
+	}
+	return appendResponse(nil, status, h, []byte(msg+"\n"), false)
 }
 
 func requestIDAttr(ctx context.Context) slog.Attr {
@@ -260,8 +258,8 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 		if p != nil {
 			h.log.LogAttrs(ctx, slog.LevelError, "handler panicked",
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), reqID)
-			out, err := errorResponse(http.StatusInternalServerError, "Internal Server Error: the request could not be completed.")
-			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out, err)
+			out := errorResponse(http.StatusInternalServerError, "Internal Server Error: the request could not be completed.")
+			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out)
 		}
 		if ctx.Err() != nil && hasDeadline && !time.Now().Before(deadline.Add(-timeoutMargin)) {
 			// The handler noticed the deadline and returned: its partial
@@ -282,32 +280,24 @@ type handlerPanic struct {
 }
 
 func (h *Handler) timedOut(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr) ([]byte, error) {
-	out, err := errorResponse(http.StatusGatewayTimeout, "Gateway Timeout: the request took too long to complete.")
-	return h.logged(ctx, req, start, publicPath, reqID, http.StatusGatewayTimeout, 0, out, err)
+	out := errorResponse(http.StatusGatewayTimeout, "Gateway Timeout: the request took too long to complete.")
+	return h.logged(ctx, req, start, publicPath, reqID, http.StatusGatewayTimeout, 0, out)
 }
 
 // finish encodes the handler's response, enforcing Lambda's size limit.
 func (h *Handler) finish(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, w *responseWriter) ([]byte, error) {
-	out, err := encode(w, req)
-	var tooLarge *tooLargeError
-	if errors.As(err, &tooLarge) {
+	out, tooLarge := encode(w, req)
+	if tooLarge != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "response too large", slog.Int("encoded_bytes", tooLarge.size),
 			slog.Int("limit_bytes", MaxResponseBytes), reqID)
-		out, err = errorResponse(http.StatusInternalServerError,
+		out = errorResponse(http.StatusInternalServerError,
 			"Internal Server Error: the response is too large for AWS Lambda ("+tooLarge.Error()+").")
-		return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out, err)
+		return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	status := w.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	return h.logged(ctx, req, start, publicPath, reqID, status, w.body.Len(), out, nil)
+	return h.logged(ctx, req, start, publicPath, reqID, w.statusCode(), w.body.Len(), out)
 }
 
-func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, status, n int, out []byte, err error) ([]byte, error) {
+func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, status, n int, out []byte) ([]byte, error) {
 	h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "request",
 		slog.String("method", req.Method),
 		slog.String("path", publicPath),
@@ -316,7 +306,7 @@ func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		reqID,
 	)
-	return out, err
+	return out, nil
 }
 
 // redirectToSlash answers a request for "/prod" with a redirect to "/prod/",
