@@ -20,6 +20,10 @@
 //     request and 6 MB Lambda payload limits, and a 502 {"message": "Internal
 //     server error"} for a failed or malformed invocation.
 //
+// [StartEmulator] runs a bootstrap under the emulator on free loopback ports
+// and reports its INIT durations; the local stack and the cold-start
+// benchmark both use it.
+//
 // It is not a full API Gateway: no authorizers, usage plans, mapping templates
 // or caching.
 package apigwlocal

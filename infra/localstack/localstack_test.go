@@ -96,7 +96,7 @@ func running(tb testing.TB, a *api) (*stack, *served) {
 		}
 	}()
 	tb.Cleanup(func() {
-		pgid := s.rie.Process.Pid
+		pgid := s.emu.PGID()
 		s.Close()
 		if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
 			tb.Errorf("a process of the stack is still running after Close (kill -0: %v)", err)

@@ -68,8 +68,8 @@ func run(ctx context.Context, env, template string, stagePort, domainPort int, v
 	case <-ctx.Done():
 		fmt.Println("\nstopping")
 		return nil
-	case err := <-s.rieDone:
-		return fmt.Errorf("the emulator stopped: %v", err)
+	case <-s.emu.Done():
+		return fmt.Errorf("the emulator stopped: %v", s.emu.Err())
 	}
 }
 

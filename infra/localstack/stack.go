@@ -1,21 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/goapigw/webapp/function/apigwlocal"
@@ -40,35 +34,11 @@ type stack struct {
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
 	cfg     stackConfig
-	rie     *exec.Cmd
-	rieDone chan error
+	emu     *apigwlocal.Emulator
 	servers []*http.Server
 	initMu  sync.Mutex
-	initMs  string // set by an INIT report, taken by the next access line
+	initMs  float64 // set by an INIT report, taken by the next access line
 	logMu   sync.Mutex
-}
-
-// freeAddr returns a loopback address with a port that was free just now.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// rieBinary builds (or finds in the build cache) the emulator pinned as a Go
-// tool in go.mod.
-func rieBinary(moduleDir string) (string, error) {
-	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
-	cmd.Dir = moduleDir
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("build the Lambda runtime interface emulator (go tool aws-lambda-rie): %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 // buildBootstrap compiles the function for this machine with the construct's
@@ -82,15 +52,12 @@ func buildBootstrap(cfg stackConfig) (string, error) {
 	return out, nil
 }
 
-// initReport is the emulator's line for a finished INIT phase (a cold start).
-var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
-
 // startStack builds the function, starts the emulator and serves both doors.
 func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	if runtime.GOOS != "linux" {
 		return nil, fmt.Errorf("the local stack runs Linux bootstraps under the emulator; this is %s (use make dev)", runtime.GOOS)
 	}
-	rieBin, err := rieBinary(cfg.ModuleDir)
+	rieBin, err := apigwlocal.EmulatorBinary(cfg.ModuleDir)
 	if err != nil {
 		return nil, err
 	}
@@ -98,44 +65,36 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	rieAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	runtimeAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
 
-	s := &stack{cfg: cfg, rieDone: make(chan error, 1), Invocations: make(chan apigwlocal.Invocation, 4096)}
+	s := &stack{cfg: cfg, Invocations: make(chan apigwlocal.Invocation, 4096)}
 	fn := cfg.API.Function
-	cmd := exec.Command(rieBin, "--runtime-interface-emulator-address", rieAddr, "--runtime-api-address", runtimeAddr, bootstrap)
-	cmd.Dir = cfg.WorkDir
-	cmd.Env = append(os.Environ(),
+	env := []string{
 		"AWS_LAMBDA_FUNCTION_NAME=local-web-app",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(fn.MemorySize),
-		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(fn.Timeout.Seconds())),
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(fn.MemorySize),
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(int(fn.Timeout.Seconds())),
 		"AWS_REGION=local", "AWS_DEFAULT_REGION=local",
-	)
+	}
 	for k, v := range fn.Environment {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		env = append(env, k+"="+v)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so Close ends the bootstrap too
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the emulator: %w", err)
-	}
-	s.rie = cmd
-	go func() { s.rieDone <- cmd.Wait(); pw.Close() }()
-	go s.readEmulator(pr)
-
-	if err := waitListening(ctx, rieAddr, s.rieDone); err != nil {
-		s.Close()
+	s.emu, err = apigwlocal.StartEmulator(ctx, apigwlocal.EmulatorConfig{
+		Binary: rieBin, Bootstrap: bootstrap, Env: env,
+		OnInit: func(ms float64) {
+			s.initMu.Lock()
+			s.initMs = ms
+			s.initMu.Unlock()
+		},
+		OnLine: func(line string) {
+			if cfg.Verbose {
+				s.logf("  λ %s", line)
+			}
+		},
+	})
+	if err != nil {
 		return nil, err
 	}
 
-	inv := &serialInvoker{next: &apigwlocal.RIE{URL: "http://" + rieAddr}, slot: make(chan struct{}, 1)}
+	inv := &serialInvoker{next: s.emu.RIE, slot: make(chan struct{}, 1)}
 	doors := []struct {
 		addr string
 		cfg  apigwlocal.Config
@@ -164,43 +123,6 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	return s, nil
 }
 
-func waitListening(ctx context.Context, addr string, exited <-chan error) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case err := <-exited:
-			return fmt.Errorf("the emulator exited while starting: %v", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("the emulator did not listen on %s within 10 s", addr)
-}
-
-// readEmulator watches the emulator's output for INIT reports and forwards
-// the function's own lines when asked to.
-func (s *stack) readEmulator(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if m := initReport.FindStringSubmatch(line); m != nil {
-			s.initMu.Lock()
-			s.initMs = m[1]
-			s.initMu.Unlock()
-			continue
-		}
-		if s.cfg.Verbose {
-			s.logf("  λ %s", line)
-		}
-	}
-}
-
 func (s *stack) logf(format string, args ...any) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
@@ -216,13 +138,11 @@ func (s *stack) accessLog(i apigwlocal.Invocation) {
 	}
 	s.initMu.Lock()
 	initMs := s.initMs
-	s.initMs = ""
+	s.initMs = 0
 	s.initMu.Unlock()
 	extra := ""
-	if initMs != "" {
-		if f, err := strconv.ParseFloat(initMs, 64); err == nil {
-			extra = fmt.Sprintf("  cold start, init %.1f ms", f)
-		}
+	if initMs > 0 {
+		extra = fmt.Sprintf("  cold start, init %.1f ms", initMs)
 	}
 	if i.Err != nil {
 		extra += "  (" + i.Err.Error() + ")"
@@ -238,19 +158,9 @@ func (s *stack) Close() error {
 	for _, srv := range s.servers {
 		_ = srv.Shutdown(ctx)
 	}
-	if s.rie == nil || s.rie.Process == nil {
-		return nil
+	if s.emu != nil {
+		s.emu.Close()
 	}
-	pgid := s.rie.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-s.rieDone:
-	case <-time.After(2 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-s.rieDone
-	}
-	// The bootstrap may outlive the emulator for a moment; end the group.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return nil
 }
 

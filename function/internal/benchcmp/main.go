@@ -1,22 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/goapigw/webapp/function/apigwlocal"
 	"github.com/goapigw/webapp/infra/lambdaweb"
 )
 
@@ -96,8 +95,6 @@ func sizes() string {
 	return b.String() + "\n"
 }
 
-var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
-
 // coldStarts starts each bootstrap n times under a fresh emulator, alternating
 // ours with a hello-world aws-lambda-go function built with the same flags,
 // and reports the median INIT duration of each.
@@ -107,9 +104,9 @@ func coldStarts(n int) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(dir)
-	rie, err := exec.Command("go", "-C", root, "tool", "-n", "aws-lambda-rie").Output()
+	rie, err := apigwlocal.EmulatorBinary(root)
 	if err != nil {
-		return "", fmt.Errorf("build the emulator: %w", err)
+		return "", err
 	}
 	here, _ := os.Getwd()
 	builds := []struct{ name, module, entry string }{
@@ -133,7 +130,7 @@ func coldStarts(n int) (string, error) {
 	durations := make([][]float64, len(builds))
 	for range n {
 		for i := range builds {
-			d, err := coldStart(strings.TrimSpace(string(rie)), bins[i], event)
+			d, err := coldStart(rie, bins[i], event)
 			if err != nil {
 				return "", fmt.Errorf("%s: %w", builds[i].name, err)
 			}
@@ -155,54 +152,30 @@ func coldStarts(n int) (string, error) {
 // coldStart runs one bootstrap under a fresh emulator, invokes it once and
 // returns the INIT duration in milliseconds.
 func coldStart(rie, bootstrap string, event []byte) (float64, error) {
-	port, err := freePort()
-	if err != nil {
-		return 0, err
-	}
-	apiPort, err := freePort()
-	if err != nil {
-		return 0, err
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, rie, "--runtime-interface-emulator-address", "127.0.0.1:"+port, "--runtime-api-address", "127.0.0.1:"+apiPort, bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = append(os.Environ(), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024", "AWS_LAMBDA_FUNCTION_TIMEOUT=30")
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
+	inits := make(chan float64, 1)
+	emu, err := apigwlocal.StartEmulator(ctx, apigwlocal.EmulatorConfig{
+		Binary: rie, Bootstrap: bootstrap,
+		Env: []string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024", "AWS_LAMBDA_FUNCTION_TIMEOUT=30"},
+		OnInit: func(ms float64) {
+			select {
+			case inits <- ms:
+			default:
+			}
+		},
+	})
+	if err != nil {
 		return 0, err
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); pw.Close() }()
-	found := make(chan float64, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := initReport.FindStringSubmatch(sc.Text()); m != nil {
-				f, _ := strconv.ParseFloat(m[1], 64)
-				select {
-				case found <- f:
-				default:
-				}
-			}
-		}
-	}()
-	url := "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations"
-	for {
-		res, err := httpPost(ctx, url, event)
-		if err == nil {
-			_ = res
-			break
-		}
-		if ctx.Err() != nil {
-			return 0, fmt.Errorf("invoke: %w", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	defer emu.Close()
+	if _, err := emu.RIE.Invoke(ctx, event); err != nil {
+		return 0, err
 	}
 	select {
-	case d := <-found:
+	case d := <-inits:
 		return d, nil
 	case <-time.After(5 * time.Second):
-		return 0, fmt.Errorf("no INIT REPORT from the emulator")
+		return 0, errors.New("no INIT REPORT from the emulator")
 	}
 }

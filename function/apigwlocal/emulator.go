@@ -1,0 +1,161 @@
+package apigwlocal
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// EmulatorBinary builds (or finds in the build cache) the Lambda Runtime
+// Interface Emulator pinned as a Go tool in moduleDir's go.mod, and returns
+// its path.
+func EmulatorBinary(moduleDir string) (string, error) {
+	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
+	cmd.Dir = moduleDir
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("build the Lambda runtime interface emulator (go tool aws-lambda-rie): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Emulator is a bootstrap running under the Lambda Runtime Interface
+// Emulator, on free loopback ports.
+type Emulator struct {
+	// RIE invokes the function.
+	RIE *RIE
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the emulator has exited
+	err  error         // its exit, once done is closed
+}
+
+// Done is closed when the emulator has exited.
+func (e *Emulator) Done() <-chan struct{} { return e.done }
+
+// Err is how the emulator exited; it is valid once Done is closed.
+func (e *Emulator) Err() error { return e.err }
+
+// EmulatorConfig says what to run.
+type EmulatorConfig struct {
+	Binary    string   // the emulator, from EmulatorBinary
+	Bootstrap string   // the function; its directory is the working directory, as /var/task
+	Env       []string // added to this process's environment, such as AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024
+	// OnInit, if set, gets the duration of each INIT phase (a cold start)
+	// the emulator reports.
+	OnInit func(ms float64)
+	// OnLine, if set, gets every other line the emulator and the function
+	// print.
+	OnLine func(line string)
+}
+
+// initReport is the emulator's line for a finished INIT phase.
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// StartEmulator starts the emulator and waits until it accepts invocations.
+// The emulator and the bootstrap run in a process group of their own, so
+// Close ends both.
+func StartEmulator(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	runtimeAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(cfg.Binary, "--runtime-interface-emulator-address", addr, "--runtime-api-address", runtimeAddr, cfg.Bootstrap)
+	cmd.Dir = filepath.Dir(cfg.Bootstrap)
+	cmd.Env = append(os.Environ(), cfg.Env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the emulator: %w", err)
+	}
+	e := &Emulator{RIE: &RIE{URL: "http://" + addr}, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		e.err = cmd.Wait()
+		pw.Close()
+		close(e.done)
+	}()
+	go cfg.read(pr)
+	if err := waitListening(ctx, addr, e); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (cfg EmulatorConfig) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := initReport.FindStringSubmatch(line); m != nil {
+			if f, err := strconv.ParseFloat(m[1], 64); err == nil && cfg.OnInit != nil {
+				cfg.OnInit(f)
+			}
+			continue
+		}
+		if cfg.OnLine != nil {
+			cfg.OnLine(line)
+		}
+	}
+}
+
+// PGID is the process group of the emulator and the bootstrap.
+func (e *Emulator) PGID() int { return e.cmd.Process.Pid }
+
+// Close ends the emulator and everything it started.
+func (e *Emulator) Close() {
+	pgid := e.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-e.done:
+	case <-time.After(2 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-e.done
+	}
+	// The bootstrap may outlive the emulator for a moment; end the group.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// freeAddr returns a loopback address with a port that was free just now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitListening(ctx context.Context, addr string, e *Emulator) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-e.done:
+			return fmt.Errorf("the emulator exited while starting: %v", e.err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the emulator did not listen on %s within 10 s", addr)
+}
