@@ -20,8 +20,8 @@ node_modules/.installed: package.json package-lock.json
 tools: node_modules/.installed ## Install the pinned npm tools (Node 22, CDK CLI)
 
 .PHONY: run
-run: tools ## Run the synthesized dev stack locally: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001 (RUN_FLAGS=-v for the function's logs)
-	go run ./infra/localstack $(RUN_FLAGS)
+run: tools ## Run the dev stack locally with go tool localstack: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001 (RUN_FLAGS="-v", "-env prod")
+	go tool localstack -env dev $(RUN_FLAGS)
 
 .PHONY: dev
 dev: ## Serve the app as a plain local server on 127.0.0.1:8080 (quick edit loop)
@@ -33,22 +33,28 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 	@# The full log goes to bin/test.log; the screen gets the results, the
 	@# figures the tests measure, and every failure in full.
 	@if go test -count=1 -v ./... > bin/test.log 2>&1; then \
-		grep -E '^(ok|FAIL|page cost|load through)' bin/test.log; \
+		grep -E '^(ok|FAIL|page cost|load through|embedding)' bin/test.log; \
 	else \
-		grep -E '^(ok|FAIL|page cost|load through)' bin/test.log; \
+		grep -E '^(ok|FAIL|page cost|load through|embedding)' bin/test.log; \
 		echo "--- failures (full log: bin/test.log) ---"; \
 		grep -E -B2 -A40 -- '^\s*--- FAIL|^panic:' bin/test.log | head -300; \
 		exit 1; \
 	fi
-	go test -race -count=1 ./function/restproxy ./function/apigwlocal
-	cd function/internal/benchcmp && go test -count=1 .
+	go test -race -count=1 ./function/restproxy ./infra/apigwlocal
+	cd bench && go test -count=1 .
+
+# Every module of the repository: the main one, the benchmarks, and the
+# second app that the embedding test runs.
+MODULES := . bench infra/localstack/testdata/shop
 
 .PHONY: lint
-lint: ## gofmt, go vet and staticcheck
-	@out=$$(gofmt -l function infra internal); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+lint: ## gofmt, go vet, staticcheck and go mod tidy -diff, for every module
+	@out=$$(gofmt -l function infra internal bench); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
-	cd function/internal/benchcmp && go vet . && go tool staticcheck .
+	cd bench && go vet . && go tool staticcheck .
+	cd infra/localstack/testdata/shop && go vet ./...
+	@for m in $(MODULES); do echo "go mod tidy -diff ($$m)"; (cd $$m && go mod tidy -diff) || { echo "go.mod or go.sum of $$m is not tidy: run go mod tidy there"; exit 1; }; done
 
 .PHONY: synth
 synth: tools ## Synthesize every environment into cdk.out (CloudFormation schema validation on)
@@ -76,8 +82,8 @@ golden: tools ## Regenerate golden files (adapter responses, web pages, template
 	go test -count=1 ./function/restproxy ./function/web ./infra/lambdaweb -update
 
 .PHONY: bench
-bench: tools ## Benchmarks: adapter vs peers, bootstrap size, cold start under RIE; writes function/internal/benchcmp/RESULTS.md
-	cd function/internal/benchcmp && go run .
+bench: tools ## Benchmarks: adapter vs peers, bootstrap size, cold start under RIE; writes bench/RESULTS.md
+	cd bench && go run .
 
 .PHONY: diagram
 diagram: ## Re-render the architecture picture from its graphviz source (needs dot)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,22 +10,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/goapigw/webapp/internal/cdkjson"
 )
 
 // cdkContext reads cdk.json's context, as the CLI passes it to the app.
 func cdkContext(tb testing.TB) map[string]any {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "cdk.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var cfg struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		tb.Fatal(err)
-	}
-	return cfg.Context
+	return cdkjson.Context(tb, filepath.Join("..", "cdk.json"))
 }
 
 // TestEveryEnvironment synthesizes each environment of cdk.json with

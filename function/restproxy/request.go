@@ -87,7 +87,7 @@ func resolve(e *events.APIGatewayProxyRequest, forwardedPrefix string) route {
 	switch {
 	case strings.HasSuffix(viewer, escaped) && boundary(viewer, len(viewer)-len(escaped)):
 		r.prefix = viewer[:len(viewer)-len(escaped)]
-	case rel == "/" && viewer != "/" && validPrefix(viewer):
+	case rel == "/" && viewer != "/" && ValidPrefix(viewer):
 		// "/prod": the root resource reached without its slash.
 		r.prefix, r.bare = viewer, true
 	}
@@ -97,7 +97,7 @@ func resolve(e *events.APIGatewayProxyRequest, forwardedPrefix string) route {
 			r.bare = false
 		}
 	}
-	if !validPrefix(r.prefix) {
+	if !ValidPrefix(r.prefix) {
 		r.prefix, r.bare = "", false
 	}
 	if r.rawPath == escaped && r.rawPath == (&url.URL{Path: rel}).EscapedPath() {
@@ -170,7 +170,7 @@ const maxPrefixLen = 256
 // made of the characters stage names and base paths may have (letters,
 // digits and -._~$+!*'()): it ends up in Location headers and links, and no
 // escape can smuggle a ".." or a "/" into it.
-func validPrefix(p string) bool {
+func ValidPrefix(p string) bool {
 	if p == "" {
 		return true
 	}
@@ -199,7 +199,7 @@ func parseForwardedPrefix(v string) (string, bool) {
 		return "", false
 	}
 	p := strings.TrimSuffix(v, "/")
-	if !validPrefix(p) {
+	if !ValidPrefix(p) {
 		return "", false
 	}
 	return p, true
@@ -218,7 +218,7 @@ func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Re
 			header[ck] = []string{v}
 		}
 	}
-	rt := resolve(e, header.Get("X-Forwarded-Prefix"))
+	rt := resolve(e, header.Get(PrefixHeader))
 
 	query := make(url.Values, max(len(e.MultiValueQueryStringParameters), len(e.QueryStringParameters)))
 	for k, vs := range e.MultiValueQueryStringParameters {
@@ -279,9 +279,9 @@ func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Re
 	// The header always tells the truth the adapter worked out: a caller's
 	// own value never reaches the handler unchecked.
 	if rt.prefix == "" {
-		r.Header.Del("X-Forwarded-Prefix")
+		r.Header.Del(PrefixHeader)
 	} else {
-		r.Header.Set("X-Forwarded-Prefix", rt.prefix)
+		r.Header.Set(PrefixHeader, rt.prefix)
 	}
 	return r, rt, nil
 }

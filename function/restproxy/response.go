@@ -216,25 +216,40 @@ func isText(h http.Header) bool {
 	return false
 }
 
-// acceptsGzip reports whether an Accept-Encoding value allows gzip.
-func acceptsGzip(h http.Header) bool {
+// AcceptsGzip reports whether request headers h allow a gzip-encoded
+// answer (RFC 9110, 12.5.3): an explicit "gzip" entry decides by its q value;
+// without one, a "*" entry does; q=0 refuses. The adapter uses it to fit a
+// large response into Lambda's limit; an app that compresses its own answers
+// can use it so that both follow one rule.
+func AcceptsGzip(h http.Header) bool {
+	gzipQ, starQ := -1.0, -1.0
 	for _, v := range h.Values("Accept-Encoding") {
 		for part := range strings.SplitSeq(v, ",") {
-			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			name, params, _ := strings.Cut(part, ";")
 			name = strings.TrimSpace(name)
-			if !strings.EqualFold(name, "gzip") && name != "*" {
-				continue
-			}
-			q := strings.TrimSpace(params)
-			if v, ok := strings.CutPrefix(q, "q="); ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil && f == 0 {
-					continue
+			q := 1.0
+			for param := range strings.SplitSeq(params, ";") {
+				k, val, _ := strings.Cut(strings.TrimSpace(param), "=")
+				if strings.EqualFold(strings.TrimSpace(k), "q") {
+					f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+					if err != nil || f < 0 || f > 1 {
+						f = 0 // a malformed weight is not consent
+					}
+					q = f
 				}
 			}
-			return true
+			switch {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				gzipQ = max(gzipQ, q)
+			case name == "*":
+				starQ = max(starQ, q)
+			}
 		}
 	}
-	return false
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
 }
 
 // encode returns the handler's response as proxy response JSON. When Lambda
@@ -245,7 +260,7 @@ func encode(w *responseWriter, req *http.Request) ([]byte, *tooLargeError) {
 	if len(out) <= MaxResponseBytes {
 		return out, nil
 	}
-	if w.header.Get("Content-Encoding") == "" && acceptsGzip(req.Header) && req.Method != http.MethodHead {
+	if w.header.Get("Content-Encoding") == "" && AcceptsGzip(req.Header) && req.Method != http.MethodHead {
 		var zb bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
 		_, _ = zw.Write(w.body.Bytes())

@@ -30,6 +30,12 @@ const DefaultIntegrationTimeout = 29 * time.Second
 // default; the lambdaweb construct sets it.
 const IntegrationTimeoutEnv = "APIGW_INTEGRATION_TIMEOUT_MS"
 
+// PrefixHeader is the request header that carries the public mount prefix:
+// the adapter always sets it to the prefix it worked out (or removes it), and
+// a CloudFront origin custom header of this name tells the adapter the
+// prefix when the event cannot ("/" for the site root).
+const PrefixHeader = "X-Forwarded-Prefix"
+
 // integrationTimeout is the environment's integration timeout, or the default.
 func integrationTimeout() time.Duration {
 	if ms, err := strconv.Atoi(os.Getenv(IntegrationTimeoutEnv)); err == nil && ms > 0 {
@@ -46,9 +52,11 @@ const timeoutMargin = 250 * time.Millisecond
 // implements lambda.Handler, so it also answers payloads that are not JSON
 // objects with a proxy response rather than a runtime error.
 type Handler struct {
-	h       http.Handler
-	log     *slog.Logger
-	timeout time.Duration
+	h          http.Handler
+	log        *slog.Logger
+	requestLog bool
+	timeout    time.Duration
+	lambdaOpts []lambda.Option
 }
 
 // Option configures a Handler.
@@ -64,6 +72,22 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// WithRequestLog turns the one JSON line per request on or off. The stage's
+// access log already records every request, and CloudWatch bills both, so
+// an app may keep only that one. Errors (a panic, an oversize response, a
+// rejected event) are logged either way.
+// Default: on.
+func WithRequestLog(on bool) Option {
+	return func(h *Handler) { h.requestLog = on }
+}
+
+// WithLambdaOptions passes options to aws-lambda-go's lambda.StartWithOptions
+// when [Start] runs the handler; [Wrap] alone does not use them.
+// Default: none.
+func WithLambdaOptions(opts ...lambda.Option) Option {
+	return func(h *Handler) { h.lambdaOpts = append(h.lambdaOpts, opts...) }
+}
+
 // WithIntegrationTimeout sets API Gateway's integration timeout; the handler
 // gets a 504 answer shortly before it. A value of zero or less keeps only the
 // Lambda deadline. Default: the milliseconds in the environment variable
@@ -75,9 +99,10 @@ func WithIntegrationTimeout(d time.Duration) Option {
 // Wrap returns a Lambda handler that serves REST proxy events with h.
 func Wrap(h http.Handler, opts ...Option) *Handler {
 	w := &Handler{
-		h:       h,
-		log:     slog.New(slog.NewJSONHandler(os.Stderr, nil)),
-		timeout: integrationTimeout(),
+		h:          h,
+		log:        slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		requestLog: true,
+		timeout:    integrationTimeout(),
 	}
 	for _, o := range opts {
 		o(w)
@@ -85,15 +110,17 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 	return w
 }
 
-// Start runs h as the Lambda function's handler; it does not return. Unless
-// the GOMAXPROCS variable says otherwise, it sizes GOMAXPROCS to the CPU share
-// Lambda gives the function's memory: idle Ps only cost thread wake-ups.
-func Start(h http.Handler, options ...lambda.Option) {
+// Start runs h as the Lambda function's handler, configured by opts as
+// [Wrap] is; it does not return. Unless the GOMAXPROCS variable says
+// otherwise, it sizes GOMAXPROCS to the CPU share Lambda gives the
+// function's memory: idle Ps only cost thread wake-ups.
+func Start(h http.Handler, opts ...Option) {
 	if os.Getenv("GOMAXPROCS") == "" {
 		mb, _ := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
 		runtime.GOMAXPROCS(procsForMemory(mb, runtime.NumCPU()))
 	}
-	lambda.StartWithOptions(Wrap(h), options...)
+	w := Wrap(h, opts...)
+	lambda.StartWithOptions(w, w.lambdaOpts...)
 }
 
 // mbPerVCPU is the memory size at which Lambda gives a function one full vCPU.
@@ -298,6 +325,9 @@ func (h *Handler) finish(ctx context.Context, req *http.Request, start time.Time
 }
 
 func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr, status, n int, out []byte) ([]byte, error) {
+	if !h.requestLog {
+		return out, nil
+	}
 	h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "request",
 		slog.String("method", req.Method),
 		slog.String("path", publicPath),

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goapigw/webapp/function/apigwlocal"
 	"github.com/goapigw/webapp/function/restproxy"
 	"github.com/goapigw/webapp/function/web"
 	"github.com/goapigw/webapp/function/web/webtest"
+	"github.com/goapigw/webapp/infra/apigwlocal"
 )
 
 // TestBrowser drives the page in headless Chromium behind every front door of

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/goapigw/webapp/function/restproxy"
 )
 
 //go:embed assets/arch.png assets/app.js
@@ -204,21 +206,12 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // prefix returns the public mount prefix ("" or "/prod") from the
-// X-Forwarded-Prefix header, when it is a plain path.
+// X-Forwarded-Prefix header, when it is one the adapter would honour: the
+// adapter's own rule, so links never disagree with its redirects.
 func prefix(r *http.Request) string {
-	p := strings.TrimSuffix(r.Header.Get("X-Forwarded-Prefix"), "/")
-	if p == "" || len(p) > 256 || p[0] != '/' {
+	p := strings.TrimSuffix(r.Header.Get(restproxy.PrefixHeader), "/")
+	if !restproxy.ValidPrefix(p) {
 		return ""
-	}
-	for seg := range strings.SplitSeq(p[1:], "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return ""
-		}
-		for _, c := range []byte(seg) {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
-				return ""
-			}
-		}
 	}
 	return p
 }
@@ -382,21 +375,6 @@ func matchesETag(header, etag string) bool {
 	return false
 }
 
-// acceptsGzip reports whether the client takes gzip (a q=0 refuses it).
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for part := range strings.SplitSeq(v, ",") {
-			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-				continue
-			}
-			if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
-				if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	return false
-}
+// acceptsGzip is the adapter's rule, so the app and the adapter never
+// disagree on what a client takes.
+func acceptsGzip(r *http.Request) bool { return restproxy.AcceptsGzip(r.Header) }

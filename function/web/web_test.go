@@ -127,6 +127,9 @@ func TestLinksCarryThePrefix(t *testing.T) {
 		{name: "root", header: "", want: ""},
 		{name: "stage", header: "/prod", want: "/prod"},
 		{name: "base path with slash", header: "/shop/", want: "/shop"},
+		// The adapter honours these base paths, so the links must keep them.
+		{name: "base path with a dollar", header: "/shop$1", want: "/shop$1"},
+		{name: "base path with a tilde and dots", header: "/v1.2~beta", want: "/v1.2~beta"},
 		{name: "scheme-relative is refused", header: "//evil.example", want: ""},
 		{name: "absolute URL is refused", header: "https://evil.example", want: ""},
 		{name: "dot segments are refused", header: "/a/../b", want: ""},

@@ -3,7 +3,11 @@ package lambdaweb
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,6 +18,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/goapigw/webapp/function/restproxy"
 )
 
 // WebAppProps configures a WebApp. Every field is optional.
@@ -71,12 +77,20 @@ type WebAppProps struct {
 	// redirects HTTP to HTTPS.
 	// Default: none.
 	CloudFront *CloudFrontProps
-	// FunctionProps is an escape hatch: each field set here replaces the
-	// construct's choice for the Lambda function.
+	// FunctionProps is an escape hatch for the Lambda function. Environment
+	// is merged with the construct's variables (a key set here wins; the
+	// integration timeout variable stays unless set here); every other
+	// field set here replaces the construct's choice. Code, Runtime and
+	// Handler cannot be set: the construct builds Entry. The merged result
+	// is validated like the props (MemorySize, Timeout, Architecture, which
+	// also decides the binary's GOARCH).
 	// Default: none.
 	FunctionProps *awslambda.FunctionProps
-	// RestApiProps is an escape hatch: each field set here replaces the
-	// construct's choice for the REST API.
+	// RestApiProps is an escape hatch for the REST API. DeployOptions is
+	// merged field by field with the construct's stage options (access logs,
+	// throttling, StageName); every other field set here replaces the
+	// construct's choice. DisableExecuteApiEndpoint set here also removes
+	// the StageUrl output. BinaryMediaTypes must keep "*/*".
 	// Default: none.
 	RestApiProps *awsapigateway.RestApiProps
 }
@@ -196,31 +210,158 @@ var (
 	arnRegion  = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):`)
 )
 
-// validate checks the defaulted props; each message names the prop, the bad
-// value and the fix. Unresolved tokens are not checked.
-func (p *WebAppProps) validate() error {
+// functionProps is the construct's choice for the function, with the
+// escape hatch merged in. Code, LogGroup and Role are set later: they are
+// resources, created only after validation.
+func (p WebAppProps) functionProps() awslambda.FunctionProps {
+	env := map[string]*string{}
+	if !unresolved(p.IntegrationTimeout) {
+		// The adapter answers 504 before API Gateway gives up.
+		env[IntegrationTimeoutEnv] = jsii.String(strconv.Itoa(int(*p.IntegrationTimeout.ToMilliseconds(nil))))
+	}
+	if p.Environment != nil {
+		maps.Copy(env, *p.Environment)
+	}
+	fn := awslambda.FunctionProps{
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Handler:      jsii.String("bootstrap"),
+		Architecture: p.Architecture,
+		MemorySize:   p.MemorySize,
+		Timeout:      p.Timeout,
+		Description:  jsii.String("Go net/http app (" + *p.Entry + ") behind API Gateway"),
+	}
+	if o := p.FunctionProps; o != nil {
+		override(&fn, o)
+		if o.Environment != nil {
+			maps.Copy(env, *o.Environment)
+		}
+	}
+	fn.Environment = &env
+	return fn
+}
+
+// restApiProps is the construct's choice for the REST API, with the escape
+// hatch merged in. The access log destination is set later: it is a
+// resource, created only after validation.
+func (p WebAppProps) restApiProps() awsapigateway.RestApiProps {
+	disable := p.CustomDomain != nil && p.CustomDomain.DisableExecuteApiEndpoint != nil && *p.CustomDomain.DisableExecuteApiEndpoint
+	stage := awsapigateway.StageOptions{
+		StageName: p.StageName,
+		AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
+			Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
+			RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
+			Status: jsii.Bool(true), User: jsii.Bool(true),
+		}),
+		LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+		MetricsEnabled:       jsii.Bool(true),
+		ThrottlingRateLimit:  p.ThrottlingRateLimit,
+		ThrottlingBurstLimit: p.ThrottlingBurstLimit,
+	}
+	api := awsapigateway.RestApiProps{
+		Description:               jsii.String("Serves the Go web app from Lambda."),
+		BinaryMediaTypes:          jsii.Strings("*/*"),
+		EndpointConfiguration:     &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
+		CloudWatchRole:            p.CloudWatchRole,
+		DisableExecuteApiEndpoint: jsii.Bool(disable),
+	}
+	if o := p.RestApiProps; o != nil {
+		override(&api, o)
+		override(&stage, o.DeployOptions)
+	}
+	api.DeployOptions = &stage
+	return api
+}
+
+// override copies every non-zero field of src (a *T) over dst (a *T).
+func override[T any](dst *T, src *T) {
+	if src == nil {
+		return
+	}
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := range s.NumField() {
+		if f := s.Field(i); !f.IsZero() {
+			d.Field(i).Set(f)
+		}
+	}
+}
+
+// validate checks the defaulted props and the merged function and API
+// props; each message names the prop that set the value (the escape hatch's
+// field when it did), the bad value and the fix. Unresolved tokens are not
+// checked.
+func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.RestApiProps) error {
 	d := p
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-
-	if m := *d.MemorySize; !unresolved(d.MemorySize) && (m < 128 || m > 10240 || m != float64(int(m))) {
-		bad("MemorySize %v is out of range: Lambda takes a whole number of MB from 128 to 10240", m)
+	fo := d.FunctionProps
+	if fo == nil {
+		fo = &awslambda.FunctionProps{}
 	}
-	if !unresolved(d.Timeout) {
-		if s := *d.Timeout.ToMilliseconds(nil) / 1000; s < 1 || s > 900 {
-			bad("Timeout %v s is out of range: Lambda allows 1 to 900 seconds", s)
+	ao := d.RestApiProps
+	if ao == nil {
+		ao = &awsapigateway.RestApiProps{}
+	}
+	so := ao.DeployOptions
+	if so == nil {
+		so = &awsapigateway.StageOptions{}
+	}
+	name := func(plain, hatch string, fromHatch bool) string {
+		if fromHatch {
+			return hatch
+		}
+		return plain
+	}
+
+	if fo.Code != nil || fo.Runtime != nil || fo.Handler != nil {
+		bad("FunctionProps sets Code, Runtime or Handler: the construct builds the Go main package at Entry for provided.al2023; set Entry (and ModuleDir) instead")
+	}
+	memName := name("MemorySize", "FunctionProps.MemorySize", fo.MemorySize != nil)
+	if m := *fn.MemorySize; !unresolved(fn.MemorySize) && (m < 128 || m > 10240 || m != float64(int(m))) {
+		bad("%s %v is out of range: Lambda takes a whole number of MB from 128 to 10240", memName, m)
+	}
+	timeoutName := name("Timeout", "FunctionProps.Timeout", fo.Timeout != nil)
+	timeoutOK := false
+	if !unresolved(fn.Timeout) {
+		if s := *fn.Timeout.ToMilliseconds(nil) / 1000; s < 1 || s > 900 {
+			bad("%s %v s is out of range: Lambda allows 1 to 900 seconds", timeoutName, s)
+		} else {
+			timeoutOK = true
 		}
 	}
 	if !unresolved(d.IntegrationTimeout) {
-		if ms := *d.IntegrationTimeout.ToMilliseconds(nil); ms < 50 {
+		ms := *d.IntegrationTimeout.ToMilliseconds(nil)
+		switch {
+		case ms < 50:
 			bad("IntegrationTimeout %v ms is too short: API Gateway needs at least 50 ms", ms)
+		case timeoutOK && ms >= *fn.Timeout.ToMilliseconds(nil):
+			bad("IntegrationTimeout %v s is not below the function's %s %v s: API Gateway would still wait after Lambda stopped the function; lower IntegrationTimeout or raise %s",
+				ms/1000, timeoutName, *fn.Timeout.ToMilliseconds(nil)/1000, timeoutName)
 		}
 	}
-	if resolved(d.StageName) && !regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`).MatchString(*d.StageName) {
-		bad("StageName %q is not a valid stage name: use letters, digits, '-' and '_' (for example \"prod\")", *d.StageName)
+	if v := (*fn.Environment)[IntegrationTimeoutEnv]; fo.Environment != nil && (*fo.Environment)[IntegrationTimeoutEnv] != nil && resolved(v) {
+		if n, err := strconv.Atoi(*v); err != nil || n <= 0 {
+			bad("FunctionProps.Environment[%s] %q is not a number of milliseconds: leave it out (the construct sets it from IntegrationTimeout) or give a positive whole number", IntegrationTimeoutEnv, *v)
+		}
+	}
+	stageName := api.DeployOptions.StageName
+	if resolved(stageName) && !regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`).MatchString(*stageName) {
+		bad("%s %q is not a valid stage name: use letters, digits, '-' and '_' (for example \"prod\")",
+			name("StageName", "RestApiProps.DeployOptions.StageName", so.StageName != nil), *stageName)
+	}
+	if api.BinaryMediaTypes == nil || !slices.ContainsFunc(*api.BinaryMediaTypes, func(s *string) bool { return s != nil && *s == "*/*" }) {
+		bad("RestApiProps.BinaryMediaTypes %v drops \"*/*\": without it API Gateway turns images and other binary answers into base64 text; keep \"*/*\" in the list", strs(deref(api.BinaryMediaTypes)))
 	}
 	if resolved(d.Entry) && strings.TrimSpace(*d.Entry) == "" {
 		bad("Entry is empty: name the Go main package to build, such as \"./function\"")
+	}
+	if disabled := api.DisableExecuteApiEndpoint; disabled != nil && *disabled {
+		endpointName := name("CustomDomain.DisableExecuteApiEndpoint", "RestApiProps.DisableExecuteApiEndpoint", ao.DisableExecuteApiEndpoint != nil)
+		switch {
+		case d.CloudFront != nil:
+			bad("%s is true but CloudFront is set: CloudFront reaches the API through its execute-api endpoint; keep the endpoint or drop CloudFront", endpointName)
+		case d.CustomDomain == nil:
+			bad("%s is true without CustomDomain: nothing could reach the API; set CustomDomain or keep the endpoint", endpointName)
+		}
 	}
 
 	if cd := d.CustomDomain; cd != nil {
@@ -246,12 +387,9 @@ func (p *WebAppProps) validate() error {
 			switch {
 			case strings.HasPrefix(bp, "/"):
 				bad("CustomDomain.BasePath %q starts with a slash: write it without one, as %q", bp, strings.Trim(bp, "/"))
-			case strings.HasSuffix(bp, "/") || !basePathRE.MatchString(bp):
+			case strings.HasSuffix(bp, "/") || !basePathRE.MatchString(bp) || !restproxy.ValidPrefix("/"+bp):
 				bad("CustomDomain.BasePath %q is not a valid base path: use path segments such as \"shop\" or \"shop/v1\"", bp)
 			}
-		}
-		if cd.DisableExecuteApiEndpoint != nil && *cd.DisableExecuteApiEndpoint && d.CloudFront != nil {
-			bad("CustomDomain.DisableExecuteApiEndpoint is true but CloudFront is set: CloudFront reaches the API through its execute-api endpoint; keep the endpoint or drop CloudFront")
 		}
 	}
 
@@ -264,9 +402,20 @@ func (p *WebAppProps) validate() error {
 			bad("CloudFront.Certificate is set without CloudFront.DomainNames: add the domain names it covers, or drop it")
 		}
 		if hasNames {
-			for _, n := range *cf.DomainNames {
-				if resolved(n) && (*n != strings.ToLower(*n) || !domainRE.MatchString(*n)) {
+			seen := map[string]bool{}
+			for i, n := range *cf.DomainNames {
+				switch {
+				case n == nil:
+					bad("CloudFront.DomainNames[%d] is nil: give a domain name such as \"www.example.com\"", i)
+				case !resolved(n) && cf.HostedZone != nil:
+					bad("CloudFront.DomainNames[%d] is a token, and CloudFront.HostedZone needs literal names: its records are named after them; give the names, or drop HostedZone and create the records yourself", i)
+				case resolved(n) && (*n != strings.ToLower(*n) || !domainRE.MatchString(*n)):
 					bad("CloudFront.DomainNames has %q: use lower-case domain names such as \"www.example.com\"", *n)
+				case resolved(n) && seen[*n]:
+					bad("CloudFront.DomainNames has %q twice: list each name once", *n)
+				}
+				if n != nil {
+					seen[*n] = true
 				}
 			}
 		}
@@ -286,6 +435,13 @@ func (p *WebAppProps) validate() error {
 		return nil
 	}
 	return fmt.Errorf("lambdaweb: invalid WebAppProps: %w", errors.Join(errs...))
+}
+
+func deref[T any](p *[]T) []T {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func strs(p []*string) []string {

@@ -1,9 +1,9 @@
 package lambdaweb
 
 import (
+	"os"
 	"path/filepath"
-	"reflect"
-	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -18,20 +18,25 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/goapigw/webapp/function/restproxy"
+	"github.com/goapigw/webapp/infra/assembly"
+	"github.com/goapigw/webapp/infra/gobuild"
 )
 
 // PrefixHeader is the origin custom header CloudFront sends to tell the
-// function its public mount prefix; "/" means the site root. The function's
-// adapter (package restproxy) reads it.
-const PrefixHeader = "X-Forwarded-Prefix"
-
-// EntryMetadataKey is the function resource's metadata key that holds Entry,
-// the module-relative main package, for tools that rebuild the function.
-const EntryMetadataKey = "lambdaweb:entry"
+// function its public mount prefix; "/" means the site root. It is the
+// adapter's own constant (package restproxy), so the two cannot drift apart.
+const PrefixHeader = restproxy.PrefixHeader
 
 // IntegrationTimeoutEnv is the function's environment variable that holds
-// the API's integration timeout in milliseconds; restproxy reads it.
-const IntegrationTimeoutEnv = "APIGW_INTEGRATION_TIMEOUT_MS"
+// the API's integration timeout in milliseconds; the adapter reads it.
+const IntegrationTimeoutEnv = restproxy.IntegrationTimeoutEnv
+
+// MetadataKey is the metadata key, on the REST API resource, under which the
+// construct records what local tools need to rebuild and run the WebApp
+// (see package assembly).
+const MetadataKey = assembly.MetadataKey
 
 // WebApp is a Go net/http app on Lambda behind an API Gateway REST API, with
 // an optional custom domain and an optional CloudFront distribution.
@@ -40,9 +45,11 @@ type WebApp struct {
 
 	// Function is the Lambda function running the Go bootstrap.
 	Function awslambda.Function
-	// LogGroup holds the function's logs.
+	// LogGroup holds the function's logs; nil when FunctionProps.LogGroup
+	// replaces it.
 	LogGroup awslogs.LogGroup
-	// AccessLogGroup holds the API stage's JSON access logs.
+	// AccessLogGroup holds the API stage's JSON access logs; nil when
+	// RestApiProps.DeployOptions.AccessLogDestination replaces it.
 	AccessLogGroup awslogs.LogGroup
 	// RestApi is the API with "/" and "/{proxy+}" routed to Function.
 	RestApi awsapigateway.RestApi
@@ -63,31 +70,43 @@ type WebApp struct {
 
 // NewWebApp provisions the app; props may be nil. It compiles the Go main
 // package during synthesis with the local Go toolchain (no Docker), for the
-// function's architecture.
+// function's architecture. The escape hatches are merged first, then every
+// rule is checked on the result; bad props panic before anything is created.
 func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebApp {
 	p := props.defaults()
-	if err := p.validate(); err != nil {
+	fnProps := p.functionProps()
+	apiProps := p.restApiProps()
+	if err := p.validate(&fnProps, &apiProps); err != nil {
 		panic(err)
 	}
 	c := constructs.NewConstruct(scope, id)
 	w := &WebApp{Construct: c}
 
-	w.LogGroup = awslogs.NewLogGroup(c, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{
-		Retention: p.LogRetention,
-	})
-	// A role of our own, allowed to write to this log group only, instead of
-	// the managed policy that may write to every log group of the account.
-	role := awsiam.NewRole(c, jsii.String("ServiceRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Runs the Go web app; writes its own logs only."),
-	})
-	w.LogGroup.GrantWrite(role)
-
-	arch := p.Architecture
-	if p.FunctionProps != nil && p.FunctionProps.Architecture != nil {
-		arch = p.FunctionProps.Architecture // the escape hatch decides what runs
+	if fnProps.LogGroup == nil {
+		w.LogGroup = awslogs.NewLogGroup(c, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention})
+		fnProps.LogGroup = w.LogGroup
 	}
-	build := Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: goarch(*arch.Name())}
+	var role awsiam.Role
+	if fnProps.Role == nil {
+		// A role of our own, allowed to write to the function's log group
+		// only, instead of the managed policy that may write to every log
+		// group of the account.
+		role = awsiam.NewRole(c, jsii.String("ServiceRole"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("Runs the Go web app; writes its own logs only."),
+		})
+		if w.LogGroup != nil {
+			w.LogGroup.GrantWrite(role)
+		} else {
+			role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+				Resources: jsii.Strings(*fnProps.LogGroup.LogGroupRef().LogGroupArn),
+			}))
+		}
+		fnProps.Role = role
+	}
+
+	build := gobuild.Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: gobuild.GOARCH(*fnProps.Architecture.Name())}
 	hash, err := build.SourceHash()
 	if err != nil {
 		panic(err)
@@ -96,7 +115,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	if err != nil {
 		panic(err)
 	}
-	code := awslambda.Code_FromAsset(jsii.String(moduleDir), &awss3assets.AssetOptions{
+	fnProps.Code = awslambda.Code_FromAsset(jsii.String(moduleDir), &awss3assets.AssetOptions{
 		AssetHash:     jsii.String(hash),
 		AssetHashType: awscdk.AssetHashType_CUSTOM,
 		Bundling: &awscdk.BundlingOptions{
@@ -105,52 +124,15 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 			Local: &bundler{build: build},
 		},
 	})
-
-	fnProps := awslambda.FunctionProps{
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         code,
-		Architecture: p.Architecture,
-		MemorySize:   p.MemorySize,
-		Timeout:      p.Timeout,
-		Environment:  functionEnvironment(p),
-		LogGroup:     w.LogGroup,
-		Role:         role,
-		Description:  jsii.String("Go net/http app (" + *p.Entry + ") behind API Gateway"),
-	}
-	override(&fnProps, p.FunctionProps)
 	w.Function = awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
-	w.Function.Node().AddDependency(role)
-	if res, ok := w.Function.Node().DefaultChild().(awscdk.CfnResource); ok {
-		// Tells local tooling which main package the asset was built from.
-		res.AddMetadata(jsii.String(EntryMetadataKey), p.Entry)
+	if role != nil {
+		w.Function.Node().AddDependency(role)
 	}
 
-	w.AccessLogGroup = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
-		Retention: p.LogRetention,
-	})
-	disableEndpoint := p.CustomDomain != nil && p.CustomDomain.DisableExecuteApiEndpoint != nil && *p.CustomDomain.DisableExecuteApiEndpoint
-	apiProps := awsapigateway.RestApiProps{
-		Description:               jsii.String("Serves the Go web app from Lambda."),
-		BinaryMediaTypes:          jsii.Strings("*/*"),
-		EndpointConfiguration:     &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
-		CloudWatchRole:            p.CloudWatchRole,
-		DisableExecuteApiEndpoint: jsii.Bool(disableEndpoint),
-		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            p.StageName,
-			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(w.AccessLogGroup),
-			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
-				Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
-				RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
-				Status: jsii.Bool(true), User: jsii.Bool(true),
-			}),
-			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
-			MetricsEnabled:       jsii.Bool(true),
-			ThrottlingRateLimit:  p.ThrottlingRateLimit,
-			ThrottlingBurstLimit: p.ThrottlingBurstLimit,
-		},
+	if apiProps.DeployOptions.AccessLogDestination == nil {
+		w.AccessLogGroup = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention})
+		apiProps.DeployOptions.AccessLogDestination = awsapigateway.NewLogGroupLogDestination(w.AccessLogGroup)
 	}
-	override(&apiProps, p.RestApiProps)
 	w.RestApi = awsapigateway.NewRestApi(c, jsii.String("Api"), &apiProps)
 	// RestApi adds an "Endpoint" output of its own; StageUrl below replaces
 	// it, so that a disabled endpoint has no output and the names are ours.
@@ -163,8 +145,9 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, nil)
 	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, nil)
 	acknowledgeAPI(w.RestApi)
+	w.record(p)
 
-	if !disableEndpoint {
+	if !*apiProps.DisableExecuteApiEndpoint {
 		w.StageUrl = w.RestApi.Url()
 		awscdk.NewCfnOutput(c, jsii.String("StageUrl"), &awscdk.CfnOutputProps{
 			Value: w.StageUrl, Description: jsii.String("The API's stage URL"),
@@ -177,6 +160,54 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		w.addCloudFront(p.CloudFront)
 	}
 	return w
+}
+
+// record writes, on the REST API resource, what local tools need to find and
+// rebuild this WebApp (package assembly reads it).
+func (w *WebApp) record(p WebAppProps) {
+	api, ok := w.RestApi.Node().DefaultChild().(awscdk.CfnResource)
+	fn, ok2 := w.Function.Node().DefaultChild().(awscdk.CfnResource)
+	if !ok || !ok2 {
+		return
+	}
+	rec := assembly.Record{
+		Construct: *w.Node().Path(),
+		ModuleDir: recordedDir(*p.ModuleDir),
+		Module:    modulePath(*p.ModuleDir),
+		Entry:     *p.Entry,
+		Function:  *awscdk.Stack_Of(w.Construct).GetLogicalId(fn),
+	}
+	api.AddMetadata(jsii.String(MetadataKey), map[string]any{
+		"construct": rec.Construct, "moduleDir": rec.ModuleDir, "module": rec.Module, "entry": rec.Entry, "function": rec.Function,
+	})
+}
+
+// recordedDir is ModuleDir as the template records it: relative to the
+// directory the CDK app runs in, with forward slashes, so that the same
+// checkout gives the same template anywhere.
+func recordedDir(dir string) string {
+	if filepath.IsAbs(dir) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, dir); err == nil {
+				dir = rel
+			}
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(dir))
+}
+
+// modulePath reads the module path from dir's go.mod; "" when it cannot.
+func modulePath(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	return ""
 }
 
 func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
@@ -274,40 +305,12 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps) {
 	})
 	if cf.HostedZone != nil {
 		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(w.Distribution))
-		for i, name := range *cf.DomainNames {
-			id := "CloudFrontAlias" + strconv.Itoa(i)
+		for _, name := range *cf.DomainNames {
+			// Named after the domain, not its position: reordering
+			// DomainNames must not replace DNS records.
+			id := "CloudFrontAlias-" + *name + "-"
 			awsroute53.NewARecord(scope, jsii.String(id+"A"), &awsroute53.ARecordProps{Zone: cf.HostedZone, RecordName: name, Target: target})
 			awsroute53.NewAaaaRecord(scope, jsii.String(id+"AAAA"), &awsroute53.AaaaRecordProps{Zone: cf.HostedZone, RecordName: name, Target: target})
-		}
-	}
-}
-
-// functionEnvironment is the function's environment: the props' variables
-// and, unless it is a token, the integration timeout, so that the adapter
-// (restproxy) answers 504 before API Gateway gives up. The caller's map is
-// not written.
-func functionEnvironment(p WebAppProps) *map[string]*string {
-	env := map[string]*string{}
-	if !unresolved(p.IntegrationTimeout) {
-		env[IntegrationTimeoutEnv] = jsii.String(strconv.Itoa(int(*p.IntegrationTimeout.ToMilliseconds(nil))))
-	}
-	if p.Environment != nil {
-		for k, v := range *p.Environment {
-			env[k] = v
-		}
-	}
-	return &env
-}
-
-// override copies every non-zero field of src (a *T) over dst (a *T).
-func override[T any](dst *T, src *T) {
-	if src == nil {
-		return
-	}
-	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
-	for i := range s.NumField() {
-		if f := s.Field(i); !f.IsZero() {
-			d.Field(i).Set(f)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package lambdaweb_test
 import (
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,14 +13,19 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/goapigw/webapp/infra/assembly"
 	"github.com/goapigw/webapp/infra/lambdaweb"
+	"github.com/goapigw/webapp/internal/cdkjson"
 	"github.com/goapigw/webapp/internal/golden"
 )
 
@@ -35,7 +41,10 @@ type stackOptions struct {
 // schema validation on (a finding fails the test) and returns its template.
 func synth(tb testing.TB, opts stackOptions, props func(awscdk.Stack) *lambdaweb.WebAppProps) (map[string]any, awscdk.Stack, cxapi.CloudAssembly) {
 	tb.Helper()
-	ctx := map[string]any{"@aws-cdk/core:validateAgainstDefaultRules": true}
+	ctx := cdkjson.FeatureFlags(tb, filepath.Join(moduleDir, "cdk.json"))
+	if ctx["@aws-cdk/core:validateAgainstDefaultRules"] != true {
+		tb.Fatal("cdk.json must set @aws-cdk/core:validateAgainstDefaultRules so findings are errors")
+	}
 	if !opts.bundle {
 		ctx["aws:cdk:bundling-stacks"] = []string{}
 	}
@@ -330,6 +339,42 @@ func TestValidation(t *testing.T) {
 				CloudFront:   &lambdaweb.CloudFrontProps{},
 			}
 		}, want: "CustomDomain.DisableExecuteApiEndpoint is true but CloudFront is set: CloudFront reaches the API through its execute-api endpoint; keep the endpoint or drop CloudFront"},
+		{name: "escape hatch timeout out of range", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Timeout: awscdk.Duration_Seconds(jsii.Number(5000))}}
+		}, want: "FunctionProps.Timeout 5000 s is out of range: Lambda allows 1 to 900 seconds"},
+		{name: "escape hatch timeout below the integration timeout", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Timeout: awscdk.Duration_Seconds(jsii.Number(20))}}
+		}, want: "IntegrationTimeout 29 s is not below the function's FunctionProps.Timeout 20 s: API Gateway would still wait after Lambda stopped the function; lower IntegrationTimeout or raise FunctionProps.Timeout"},
+		{name: "integration timeout equal to the timeout", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Timeout: awscdk.Duration_Seconds(jsii.Number(29))}
+		}, want: "IntegrationTimeout 29 s is not below the function's Timeout 29 s: API Gateway would still wait after Lambda stopped the function; lower IntegrationTimeout or raise Timeout"},
+		{name: "escape hatch memory", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{MemorySize: jsii.Number(512), FunctionProps: &awslambda.FunctionProps{MemorySize: jsii.Number(64)}}
+		}, want: "FunctionProps.MemorySize 64 is out of range: Lambda takes a whole number of MB from 128 to 10240"},
+		{name: "escape hatch code", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Handler: jsii.String("main")}}
+		}, want: "FunctionProps sets Code, Runtime or Handler: the construct builds the Go main package at Entry for provided.al2023; set Entry (and ModuleDir) instead"},
+		{name: "escape hatch integration timeout variable", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"APIGW_INTEGRATION_TIMEOUT_MS": jsii.String("29s")}}}
+		}, want: `FunctionProps.Environment[APIGW_INTEGRATION_TIMEOUT_MS] "29s" is not a number of milliseconds: leave it out (the construct sets it from IntegrationTimeout) or give a positive whole number`},
+		{name: "escape hatch stage name", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{RestApiProps: &awsapigateway.RestApiProps{DeployOptions: &awsapigateway.StageOptions{StageName: jsii.String("v 1")}}}
+		}, want: `RestApiProps.DeployOptions.StageName "v 1" is not a valid stage name: use letters, digits, '-' and '_' (for example "prod")`},
+		{name: "escape hatch binary media types", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{RestApiProps: &awsapigateway.RestApiProps{BinaryMediaTypes: jsii.Strings("image/png")}}
+		}, want: `RestApiProps.BinaryMediaTypes [image/png] drops "*/*": without it API Gateway turns images and other binary answers into base64 text; keep "*/*" in the list`},
+		{name: "escape hatch disables the only door", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{RestApiProps: &awsapigateway.RestApiProps{DisableExecuteApiEndpoint: jsii.Bool(true)}}
+		}, want: "RestApiProps.DisableExecuteApiEndpoint is true without CustomDomain: nothing could reach the API; set CustomDomain or keep the endpoint"},
+		{name: "escape hatch disables CloudFront's origin", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{}, RestApiProps: &awsapigateway.RestApiProps{DisableExecuteApiEndpoint: jsii.Bool(true)}}
+		}, want: "RestApiProps.DisableExecuteApiEndpoint is true but CloudFront is set: CloudFront reaches the API through its execute-api endpoint; keep the endpoint or drop CloudFront"},
+		{name: "CloudFront name twice", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{DomainNames: jsii.Strings("a.example.com", "a.example.com"), Certificate: certificate(s, "Cert2", "us-east-1")}}
+		}, want: `CloudFront.DomainNames has "a.example.com" twice: list each name once`},
+		{name: "base path the adapter would not honour", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CustomDomain: &lambdaweb.CustomDomainProps{DomainName: jsii.String("example.com"), Certificate: certificate(s, "Cert1", "eu-west-1"), BasePath: jsii.String("shop/./v1")}}
+		}, want: `CustomDomain.BasePath "shop/./v1" is not a valid base path: use path segments such as "shop" or "shop/v1"`},
 		{name: "two problems at once", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{MemorySize: jsii.Number(100), StageName: jsii.String("my stage")}
 		}, want: "MemorySize 100 is out of range: Lambda takes a whole number of MB from 128 to 10240\n" +
@@ -391,7 +436,7 @@ func TestMissingGo(t *testing.T) {
 	got := panicMessage(func() {
 		lambdaweb.NewWebApp(stack, jsii.String("WebApp"), &lambdaweb.WebAppProps{ModuleDir: jsii.String(moduleDir)})
 	})
-	if !strings.HasPrefix(got, "lambdaweb: building the Go function needs the go command on PATH") {
+	if !strings.HasPrefix(got, "gobuild: building the Go function needs the go command on PATH") {
 		t.Errorf("panic: got %q, want it to say that Go is missing", got)
 	}
 }
@@ -472,5 +517,164 @@ func TestCustomDomainAndCloudFront(t *testing.T) {
 		if !strings.Contains(keys(outputs), want) {
 			t.Errorf("outputs %s lack %s", keys(outputs), want)
 		}
+	}
+}
+
+func stageOutput(tmpl map[string]any) bool {
+	outputs, _ := tmpl["Outputs"].(map[string]any)
+	return strings.Contains(keys(outputs), "StageUrl")
+}
+
+// TestEscapeHatchesMerge checks that the escape hatches add to the
+// construct's decisions where the README says they merge, and replace them
+// where it says they replace.
+func TestEscapeHatchesMerge(t *testing.T) {
+	tmpl, _, _ := synth(t, stackOptions{}, func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{
+			Environment: &map[string]*string{"GREETING": jsii.String("hello"), "SHARED": jsii.String("from props")},
+			FunctionProps: &awslambda.FunctionProps{
+				Environment:                  &map[string]*string{"EXTRA": jsii.String("x"), "SHARED": jsii.String("from the escape hatch")},
+				Timeout:                      awscdk.Duration_Seconds(jsii.Number(60)),
+				ReservedConcurrentExecutions: jsii.Number(3),
+			},
+			RestApiProps: &awsapigateway.RestApiProps{
+				Description:   jsii.String("mine"),
+				DeployOptions: &awsapigateway.StageOptions{TracingEnabled: jsii.Bool(true), ThrottlingRateLimit: jsii.Number(7)},
+			},
+		}
+	})
+	hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{
+		"Timeout": 60, "MemorySize": 1024, "ReservedConcurrentExecutions": 3,
+		"Environment": map[string]any{"Variables": map[string]any{
+			"APIGW_INTEGRATION_TIMEOUT_MS": "29000", "GREETING": "hello", "EXTRA": "x", "SHARED": "from the escape hatch",
+		}},
+	}))
+	hasResource(t, tmpl, "AWS::ApiGateway::RestApi", match(map[string]any{"Description": "mine", "BinaryMediaTypes": []string{"*/*"}}))
+	hasResource(t, tmpl, "AWS::ApiGateway::Stage", match(map[string]any{
+		"StageName": "prod", "TracingEnabled": true,
+		"AccessLogSetting": assertions.Match_ObjectLike(&map[string]any{"Format": assertions.Match_AnyValue()}),
+		"MethodSettings":   []any{assertions.Match_ObjectLike(&map[string]any{"ThrottlingRateLimit": 7, "ThrottlingBurstLimit": 100, "LoggingLevel": "ERROR"})},
+	}))
+
+	t.Run("integration timeout variable set by the escape hatch", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{}, func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{
+				Environment: &map[string]*string{"APIGW_INTEGRATION_TIMEOUT_MS": jsii.String("10000")},
+			}}
+		})
+		hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{
+			"Environment": map[string]any{"Variables": map[string]any{"APIGW_INTEGRATION_TIMEOUT_MS": "10000"}},
+		}))
+	})
+	t.Run("endpoint disabled through RestApiProps", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{}, func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{
+				CustomDomain: &lambdaweb.CustomDomainProps{DomainName: jsii.String("app.example.com"), Certificate: certificate(s, "Cert1", "eu-west-1")},
+				RestApiProps: &awsapigateway.RestApiProps{DisableExecuteApiEndpoint: jsii.Bool(true)},
+			}
+		})
+		hasResource(t, tmpl, "AWS::ApiGateway::RestApi", match(map[string]any{"DisableExecuteApiEndpoint": true}))
+		if stageOutput(tmpl) {
+			t.Errorf("outputs: got %s, want no StageUrl with the endpoint disabled", keys(tmpl["Outputs"].(map[string]any)))
+		}
+	})
+	t.Run("own log group and role", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{}, func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			lg := awslogs.NewLogGroup(s, jsii.String("Mine"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_WEEK})
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{LogGroup: lg}}
+		})
+		groups := assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::Logs::LogGroup"), nil)
+		for id := range *groups {
+			if strings.Contains(id, "FunctionLogs") {
+				t.Errorf("log group %s created although FunctionProps.LogGroup replaces it", id)
+			}
+		}
+		hasResource(t, tmpl, "AWS::IAM::Policy", match(map[string]any{
+			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": []any{
+				assertions.Match_ObjectLike(&map[string]any{
+					"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+					"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^Mine")), "Arn"}},
+				}),
+			}}),
+		}))
+	})
+}
+
+// recordSets returns the logical IDs of the template's Route 53 records by
+// "name type".
+func recordSets(tmpl map[string]any) map[string]string {
+	out := map[string]string{}
+	for id, r := range tmpl["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] != "AWS::Route53::RecordSet" {
+			continue
+		}
+		p := res["Properties"].(map[string]any)
+		out[fmt.Sprint(p["Name"], " ", p["Type"])] = id
+	}
+	return out
+}
+
+// TestAliasRecordIDsFollowTheNames reorders CloudFront.DomainNames: every
+// record keeps its logical ID, so a deploy replaces no DNS record.
+func TestAliasRecordIDsFollowTheNames(t *testing.T) {
+	ids := func(names ...string) map[string]string {
+		tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{
+				DomainNames: jsii.Strings(names...), Certificate: certificate(s, "Cert2", "us-east-1"), HostedZone: zone(s),
+			}}
+		})
+		return recordSets(tmpl)
+	}
+	a := ids("www.example.com", "example.com")
+	b := ids("example.com", "www.example.com")
+	if len(a) != 4 {
+		t.Fatalf("records: got %v, want A and AAAA for each of two names", a)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("logical IDs after reordering DomainNames:\ngot  %v\nwant %v", b, a)
+	}
+}
+
+// TestRecordsItselfForLocalTools checks the metadata that package assembly
+// reads: WebApps nested in other constructs, two in one stack, one in a
+// second stack and one in a stack inside a stage are all found, each with
+// its own path.
+func TestRecordsItselfForLocalTools(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"aws:cdk:bundling-stacks": []string{}}, Outdir: jsii.String(t.TempDir())})
+	props := func() *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{ModuleDir: jsii.String(moduleDir), Entry: jsii.String("./function")}
+	}
+	stack := awscdk.NewStack(app, jsii.String("ShopStack"), nil)
+	lambdaweb.NewWebApp(constructs.NewConstruct(stack, jsii.String("Storefront")), jsii.String("Web"), props())
+	lambdaweb.NewWebApp(constructs.NewConstruct(stack, jsii.String("Backoffice")), jsii.String("Admin"), props())
+	lambdaweb.NewWebApp(awscdk.NewStack(app, jsii.String("Other"), nil), jsii.String("Site"), props())
+	stage := awscdk.NewStage(app, jsii.String("Beta"), nil)
+	lambdaweb.NewWebApp(awscdk.NewStack(stage, jsii.String("ShopStack"), nil), jsii.String("Web"), props())
+	asm := app.Synth(nil)
+
+	apps, err := assembly.Read(*asm.Directory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range apps {
+		got = append(got, a.Stack+" "+a.Construct)
+		if a.ModuleDir != "../.." || a.Module != "github.com/goapigw/webapp" || a.Entry != "./function" || a.API.Stage != "prod" || a.Function.MemorySize != 1024 {
+			t.Errorf("%s: got %+v", a.Construct, a)
+		}
+	}
+	want := []string{
+		"Beta/ShopStack Beta/ShopStack/Web",
+		"Other Other/Site",
+		"ShopStack ShopStack/Backoffice/Admin",
+		"ShopStack ShopStack/Storefront/Web",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("WebApps read back:\ngot  %q\nwant %q", got, want)
+	}
+	a, err := assembly.Select(apps, "Beta/ShopStack", "")
+	if err != nil || a.Construct != "Beta/ShopStack/Web" || !strings.HasPrefix(a.Record.Function, "WebFunction") {
+		t.Errorf("Select in the stage's stack: got %+v, %v", a.Record, err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,71 +18,63 @@ import (
 	"time"
 
 	"github.com/goapigw/webapp/function/web/webtest"
+	"github.com/goapigw/webapp/infra/assembly"
 )
 
-const moduleDir = "../.."
+// repoRoot is this repository's root, where its cdk.json is.
+const repoRoot = "../.."
 
-// devTemplate synthesizes the dev environment once, with the CDK CLI the way
-// make run does, and returns the template's path.
-var devTemplate = sync.OnceValues(func() (string, error) {
+// repoAssembly synthesizes this repository's CDK app once, with the CDK CLI
+// the way localstack does, and returns the WebApps of the cloud assembly.
+var repoAssembly = sync.OnceValues(func() ([]assembly.WebApp, error) {
 	out, err := os.MkdirTemp("", "localstack-synth-")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	cdk, err := filepath.Abs(filepath.Join(moduleDir, "node_modules", ".bin", "cdk"))
-	if err != nil {
-		return "", err
+	cfg := cdkConfig{dir: repoRoot, output: out}
+	var log bytes.Buffer
+	if err := synth(context.Background(), cfg, "GoWebApp-dev", &log); err != nil {
+		return nil, fmt.Errorf("%w\n%s", err, log.String())
 	}
-	if _, err := os.Stat(cdk); err != nil {
-		return "", fmt.Errorf("the CDK CLI is not installed (%v): run the tests with make test, which installs it", err)
-	}
-	cmd := exec.Command(cdk, "synth", "--quiet", "-o", out, "GoWebApp-dev")
-	cmd.Dir = moduleDir
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(cdk)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("cdk synth: %v\n%s", err, b)
-	}
-	return filepath.Join(out, "GoWebApp-dev.template.json"), nil
+	return assembly.Read(out)
 })
 
-func devAPI(tb testing.TB) *api {
+func devApp(tb testing.TB) assembly.WebApp {
 	tb.Helper()
-	path, err := devTemplate()
+	apps, err := repoAssembly()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	a, err := readTemplate(path)
+	a, err := choose(apps, options{env: "dev"})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return a
 }
 
-func TestReadTemplate(t *testing.T) {
-	a := devAPI(t)
-	if a.Stage != "prod" || !slices.Equal(a.Resources, []string{"/", "/{proxy+}"}) || !slices.Equal(a.BinaryMediaTypes, []string{"*/*"}) {
-		t.Errorf("API: got %s", a)
+func TestDevApp(t *testing.T) {
+	a := devApp(t)
+	if a.Stack != "GoWebApp-dev" || a.Construct != "GoWebApp-dev/WebApp" || a.ModuleDir != "." || a.Module != "github.com/goapigw/webapp" || a.Entry != "./function" {
+		t.Errorf("record: got %+v", a.Record)
 	}
-	if a.IntegrationTimeout != 29*time.Second {
-		t.Errorf("integration timeout: got %v, want 29s", a.IntegrationTimeout)
+	if a.API.Stage != "prod" || !slices.Equal(a.API.Resources, []string{"/", "/{proxy+}"}) || !slices.Equal(a.API.BinaryMediaTypes, []string{"*/*"}) {
+		t.Errorf("API: got %+v", a.API)
+	}
+	if a.API.IntegrationTimeout != 29*time.Second {
+		t.Errorf("integration timeout: got %v, want 29s", a.API.IntegrationTimeout)
 	}
 	f := a.Function
-	if f.Entry != "./function" || f.MemorySize != 1024 || f.Timeout != 30*time.Second || f.Architecture != "arm64" {
+	if f.MemorySize != 1024 || f.Timeout != 30*time.Second || f.Architecture != "arm64" || f.Environment["APIGW_INTEGRATION_TIMEOUT_MS"] != "29000" {
 		t.Errorf("function: got %+v", f)
-	}
-	bad := filepath.Join(t.TempDir(), "t.json")
-	_ = os.WriteFile(bad, []byte(`{"Resources":{}}`), 0o644)
-	if _, err := readTemplate(bad); err == nil || !strings.Contains(err.Error(), "no REST API or no Lambda function") {
-		t.Errorf("empty template: got %v", err)
 	}
 }
 
 // running starts a stack on free ports and stops it at the end of the test.
-func running(tb testing.TB, a *api) (*stack, *served) {
+func running(tb testing.TB, a assembly.WebApp) (*stack, *served) {
 	tb.Helper()
 	var logs bytes.Buffer
 	s, err := startStack(context.Background(), stackConfig{
-		ModuleDir: moduleDir, API: a, WorkDir: tb.TempDir(), Log: &lockedWriter{w: &logs},
+		App: a, AppDir: repoRoot, WorkDir: tb.TempDir(), Log: &lockedWriter{w: &logs},
 		StageAddr: "127.0.0.1:0", DomainAddr: "127.0.0.1:0",
 	})
 	if err != nil {
@@ -159,8 +150,8 @@ func fetch(tb testing.TB, method, url string) (*http.Response, []byte) {
 // TestBothDoorsThroughTheEmulator serves the real bootstrap under the Lambda
 // runtime interface emulator and checks each door as a client sees it.
 func TestBothDoorsThroughTheEmulator(t *testing.T) {
-	s, _ := running(t, devAPI(t))
-	picture, err := os.ReadFile(filepath.Join(moduleDir, "function", "web", "assets", "arch.png"))
+	s, _ := running(t, devApp(t))
+	picture, err := os.ReadFile(filepath.Join(repoRoot, "function", "web", "assets", "arch.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,10 +207,10 @@ func TestBothDoorsThroughTheEmulator(t *testing.T) {
 }
 
 func TestIntegrationTimeoutThroughTheEmulator(t *testing.T) {
-	a := &api{
-		Stage: "prod", Resources: []string{"/", "/{proxy+}"}, BinaryMediaTypes: []string{"*/*"},
-		IntegrationTimeout: time.Second,
-		Function:           function{Entry: "./infra/localstack/testdata/slowfn", MemorySize: 128, Timeout: 5 * time.Second},
+	a := assembly.WebApp{
+		Record:   assembly.Record{Construct: "Test/Slow", ModuleDir: ".", Entry: "./infra/localstack/testdata/slowfn"},
+		API:      assembly.API{Stage: "prod", Resources: []string{"/", "/{proxy+}"}, BinaryMediaTypes: []string{"*/*"}, IntegrationTimeout: time.Second},
+		Function: assembly.Function{MemorySize: 128, Timeout: 5 * time.Second},
 	}
 	s, _ := running(t, a)
 	if res, body := fetch(t, "GET", s.StageURL); res.StatusCode != 200 || string(body) != "fast" {
@@ -244,7 +235,7 @@ func TestIntegrationTimeoutThroughTheEmulator(t *testing.T) {
 
 func TestBrowserThroughTheEmulator(t *testing.T) {
 	chromium := webtest.Chromium(t)
-	s, sv := running(t, devAPI(t))
+	s, sv := running(t, devApp(t))
 	for _, door := range []struct{ name, url string }{{"stage URL", s.StageURL}, {"custom domain", s.DomainURL}} {
 		t.Run(door.name, func(t *testing.T) {
 			cost := webtest.Check(t, chromium, door.url, time.Now(), sv.all)
@@ -260,7 +251,7 @@ func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
-	s, _ := running(t, devAPI(t))
+	s, _ := running(t, devApp(t))
 	const total, workers = 2000, 20
 	urls := []string{s.StageURL, s.StageURL + "days?date=1993-01-01", s.DomainURL, s.DomainURL + "favicon.ico"}
 	latencies := make([]time.Duration, total)

@@ -1,14 +1,31 @@
-// Command localstack runs a synthesized stack on this machine without Docker:
-// the function's real bootstrap under the AWS Lambda Runtime Interface
-// Emulator, behind an API Gateway REST emulator with two front doors (the
-// stage URL and a custom domain), all configured from the CloudFormation
-// template that cdk deploy would use. `make run` starts it.
+// Command localstack runs a WebApp of any CDK app on this machine without
+// Docker — the `sam local start-api` of package lambdaweb: the function's
+// real bootstrap under the AWS Lambda Runtime Interface Emulator, behind an
+// API Gateway REST emulator with two front doors (the stage URL and a custom
+// domain), configured from the CloudFormation template cdk deploy would use.
+//
+// Add it to the module of a CDK app that uses the construct and run it in
+// the app's directory (where cdk.json is):
+//
+//	go get -tool github.com/goapigw/webapp/infra/localstack
+//	go tool localstack
+//
+// It synthesizes with the app's own CDK CLI (node_modules/.bin/cdk, else cdk
+// on PATH) unless cdk.out is newer than every Go file, go.mod, go.sum and
+// cdk.json there, finds every WebApp in the cloud assembly, and serves the
+// one chosen by -stack and -construct (or -env NAME, the stack NAME or
+// "<anything>-NAME"); with only one, it needs neither. -template FILE reads
+// one synthesized template instead. The pinned emulator is built on first
+// use into the user cache directory; the app's go.mod needs only the tool line.
 package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,76 +34,187 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/goapigw/webapp/infra/assembly"
 )
 
+type options struct {
+	env, stack, construct, template string
+	stagePort, domainPort           int
+	verbose                         bool
+}
+
 func main() {
-	env := flag.String("env", "dev", "the cdk.json environment to run")
-	stagePort := flag.Int("stage-port", 3000, "port of the stage-URL door")
-	domainPort := flag.Int("domain-port", 3001, "port of the custom-domain door")
-	template := flag.String("template", "", "use this synthesized template instead of synthesizing")
-	verbose := flag.Bool("v", false, "also print the function's and the emulator's own log lines")
+	var o options
+	flag.StringVar(&o.env, "env", "", "serve the stack named `NAME` or ending in -NAME (GoWebApp-dev for -env dev)")
+	flag.StringVar(&o.stack, "stack", "", "serve a WebApp of this `stack` (its name as cdk ls prints it)")
+	flag.StringVar(&o.construct, "construct", "", "serve the WebApp at this construct `path` (as in aws:cdk:path, e.g. ShopStack/Storefront/Web)")
+	flag.StringVar(&o.template, "template", "", "read this synthesized template `file` instead of synthesizing")
+	flag.IntVar(&o.stagePort, "stage-port", 3000, "port of the stage-URL door")
+	flag.IntVar(&o.domainPort, "domain-port", 3001, "port of the custom-domain door")
+	flag.BoolVar(&o.verbose, "v", false, "also print the function's and the emulator's own log lines")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "localstack: unexpected argument %q; see -help\n", flag.Arg(0))
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *env, *template, *stagePort, *domainPort, *verbose); err != nil {
+	if err := run(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "localstack:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, env, template string, stagePort, domainPort int, verbose bool) error {
-	stackName := "GoWebApp-" + env
-	if template == "" {
-		template = filepath.Join("cdk.out", stackName+".template.json")
-		if err := synthIfStale(ctx, stackName, template); err != nil {
-			return err
-		}
-	}
-	a, err := readTemplate(template)
+func run(ctx context.Context, o options, out io.Writer) error {
+	app, err := find(ctx, o, out)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("[2/3] %s: %s\n", stackName, a)
+	fmt.Fprintf(out, "[2/3] %s\n", app)
+	for _, k := range app.Function.Unresolved {
+		fmt.Fprintf(out, "      environment variable %s is resolved at deploy time; left unset locally\n", k)
+	}
 	work, err := os.MkdirTemp("", "localstack-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	fmt.Printf("[3/3] building %s for this machine and starting it under the Lambda runtime interface emulator\n", a.Function.Entry)
+	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under the Lambda runtime interface emulator\n", app.Entry)
 	s, err := startStack(ctx, stackConfig{
-		ModuleDir: ".", API: a, WorkDir: work, Log: os.Stdout, Verbose: verbose,
-		StageAddr:  fmt.Sprintf("127.0.0.1:%d", stagePort),
-		DomainAddr: fmt.Sprintf("127.0.0.1:%d", domainPort),
+		App: app, WorkDir: work, Log: out, Verbose: o.verbose,
+		StageAddr:  fmt.Sprintf("127.0.0.1:%d", o.stagePort),
+		DomainAddr: fmt.Sprintf("127.0.0.1:%d", o.domainPort),
 	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	fmt.Printf("\nThe %s stack runs locally:\n  stage URL      %s\n  custom domain  %s\nOne line per request below; Ctrl-C stops everything.\n\n", env, s.StageURL, s.DomainURL)
+	fmt.Fprintf(out, "\n%s runs locally:\n  stage URL      %s\n  custom domain  %s\nOne line per request below; Ctrl-C stops everything.\n\n", app.Construct, s.StageURL, s.DomainURL)
 	select {
 	case <-ctx.Done():
-		fmt.Println("\nstopping")
+		fmt.Fprintln(out, "\nstopping")
 		return nil
 	case <-s.emu.Done():
 		return fmt.Errorf("the emulator stopped: %v", s.emu.Err())
 	}
 }
 
-// synthIfStale runs cdk synth for the stack unless its template is newer
-// than everything that shapes it (the infra code, cdk.json, go.mod, go.sum).
-func synthIfStale(ctx context.Context, stackName, template string) error {
-	if info, err := os.Stat(template); err == nil && !newerThan("infra", info.ModTime(), "cdk.json", "go.mod", "go.sum") {
-		fmt.Printf("[1/3] %s is up to date\n", template)
-		return nil
+// find reads the WebApps of the template or the (fresh or new) cloud
+// assembly and picks the one the flags choose.
+func find(ctx context.Context, o options, out io.Writer) (assembly.WebApp, error) {
+	if o.template != "" {
+		apps, err := assembly.ReadTemplate(o.template)
+		if err != nil {
+			return assembly.WebApp{}, err
+		}
+		for i := range apps {
+			apps[i].Stack = strings.TrimSuffix(filepath.Base(o.template), ".template.json")
+		}
+		fmt.Fprintf(out, "[1/3] reading %s\n", o.template)
+		return choose(apps, o)
 	}
-	cdk := filepath.Join("node_modules", ".bin", "cdk")
-	if _, err := os.Stat(cdk); err != nil {
-		return fmt.Errorf("the CDK CLI is not installed (%v): run `make run`, which installs it with npm ci", err)
+	cfg, err := readCDKConfig(".")
+	if err != nil {
+		return assembly.WebApp{}, err
 	}
-	fmt.Printf("[1/3] synthesizing %s (the first run compiles aws-cdk-go, about 75 s on 2 cores)\n", stackName)
+	apps, err := assembly.Read(cfg.output)
+	if err == nil && !stale(cfg.output, apps) {
+		fmt.Fprintf(out, "[1/3] %s is up to date\n", cfg.output)
+	} else {
+		if err := synth(ctx, cfg, o.stack, out); err != nil {
+			return assembly.WebApp{}, err
+		}
+		if apps, err = assembly.Read(cfg.output); err != nil {
+			return assembly.WebApp{}, err
+		}
+	}
+	return choose(apps, o)
+}
+
+func choose(apps []assembly.WebApp, o options) (assembly.WebApp, error) {
+	if o.env != "" && o.stack == "" {
+		var inEnv []assembly.WebApp
+		for _, a := range apps {
+			for _, n := range []string{a.Stack, a.StackName} {
+				if n == o.env || strings.HasSuffix(n, "-"+o.env) {
+					inEnv = append(inEnv, a)
+					break
+				}
+			}
+		}
+		if len(inEnv) == 0 && len(apps) > 0 {
+			return assembly.WebApp{}, fmt.Errorf("no stack is named %q or ends in %q; the WebApps are:\n%s", o.env, "-"+o.env, assembly.List(apps))
+		}
+		apps = inEnv
+	}
+	return assembly.Select(apps, o.stack, o.construct)
+}
+
+// cdkConfig is what the local stack needs from cdk.json.
+type cdkConfig struct {
+	dir    string // where cdk.json is
+	output string // the cloud assembly directory
+}
+
+func readCDKConfig(dir string) (cdkConfig, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "cdk.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return cdkConfig{}, errors.New("no cdk.json in this directory: run go tool localstack in your CDK app's directory, or pass -template FILE")
+	} else if err != nil {
+		return cdkConfig{}, err
+	}
+	var c struct {
+		App    string `json:"app"`
+		Output string `json:"output"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return cdkConfig{}, fmt.Errorf("cdk.json: %w", err)
+	}
+	if strings.TrimSpace(c.App) == "" {
+		return cdkConfig{}, errors.New(`cdk.json has no "app": add the command that runs your CDK app, such as "go run ."`)
+	}
+	cfg := cdkConfig{dir: dir, output: filepath.Join(dir, "cdk.out")}
+	if c.Output != "" {
+		cfg.output = filepath.Join(dir, c.Output)
+	}
+	return cfg, nil
+}
+
+// cdkCommand finds the app's own CDK CLI: node_modules/.bin/cdk, else cdk on
+// PATH. With the former, node_modules/.bin also goes first on the PATH of the
+// synthesis, so a Node.js pinned there runs jsii.
+func cdkCommand(dir string) (string, []string, error) {
+	local := filepath.Join(dir, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(local); err == nil {
+		abs, err := filepath.Abs(local)
+		if err != nil {
+			return "", nil, err
+		}
+		return abs, append(os.Environ(), "PATH="+filepath.Dir(abs)+string(os.PathListSeparator)+os.Getenv("PATH")), nil
+	}
+	if p, err := exec.LookPath("cdk"); err == nil {
+		return p, os.Environ(), nil
+	}
+	return "", nil, fmt.Errorf("no CDK CLI: neither %s nor cdk on PATH exists; install it with `npm install aws-cdk@2` in this directory, or pass -template FILE", local)
+}
+
+// synth runs cdk synth for the app; with a stack named, only that stack's
+// assets are bundled.
+func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) error {
+	cdk, env, err := cdkCommand(cfg.dir)
+	if err != nil {
+		return err
+	}
+	args := []string{"synth", "--quiet", "--output", cfg.output}
+	if stack != "" {
+		args = append(args, stack)
+	}
+	fmt.Fprintf(out, "[1/3] synthesizing with %s %s (a first run compiles aws-cdk-go, about 75 s on 2 cores)\n", cdk, strings.Join(args, " "))
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, cdk, "synth", "--quiet", stackName)
+	cmd := exec.CommandContext(ctx, cdk, args...)
+	cmd.Dir, cmd.Env = cfg.dir, env
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	done := make(chan struct{})
 	go func() {
@@ -97,35 +225,62 @@ func synthIfStale(ctx context.Context, stackName, template string) error {
 			case <-done:
 				return
 			case <-t.C:
-				fmt.Printf("      still synthesizing, %.0f s\n", time.Since(start).Seconds())
+				fmt.Fprintf(out, "      still synthesizing, %.0f s\n", time.Since(start).Seconds())
 			}
 		}
 	}()
-	err := cmd.Run()
+	err = cmd.Run()
 	close(done)
 	if err != nil {
-		return fmt.Errorf("cdk synth %s: %w", stackName, err)
+		return fmt.Errorf("cdk synth: %w", err)
 	}
-	fmt.Printf("      synthesized in %.1f s\n", time.Since(start).Seconds())
+	fmt.Fprintf(out, "      synthesized in %.1f s\n", time.Since(start).Seconds())
 	return nil
 }
 
-// newerThan reports whether a Go file under dir (tests excluded) or one of
-// files changed after t.
-func newerThan(dir string, t time.Time, files ...string) bool {
-	for _, f := range files {
-		if info, err := os.Stat(f); err == nil && info.ModTime().After(t) {
+// stale reports whether the cloud assembly is older than a source that
+// shapes it: cdk.json, or a Go file, go.mod or go.sum under
+// this directory or under a WebApp's module directory.
+func stale(output string, apps []assembly.WebApp) bool {
+	info, err := os.Stat(filepath.Join(output, "manifest.json"))
+	if err != nil {
+		return true
+	}
+	dirs := []string{"."}
+	for _, a := range apps {
+		dirs = append(dirs, a.ModuleDir)
+	}
+	outAbs, _ := filepath.Abs(output)
+	for _, dir := range dirs {
+		if newerUnder(dir, outAbs, info.ModTime()) {
 			return true
 		}
 	}
+	return false
+}
+
+func newerUnder(dir, skip string, t time.Time) bool {
 	newer := false
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+		if err != nil {
 			return nil
 		}
-		if info, err := d.Info(); err == nil && info.ModTime().After(t) {
-			newer = true
-			return fs.SkipAll
+		if d.IsDir() {
+			abs, _ := filepath.Abs(p)
+			if n := d.Name(); abs == skip || n == "node_modules" || n == ".git" || n == "testdata" || (n != "." && strings.HasPrefix(n, ".")) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		n := d.Name()
+		if strings.HasSuffix(n, "_test.go") {
+			return nil
+		}
+		if n == "cdk.json" || n == "cdk.context.json" || n == "go.mod" || n == "go.sum" || n == "go.work" || strings.HasSuffix(n, ".go") {
+			if info, err := d.Info(); err == nil && info.ModTime().After(t) {
+				newer = true
+				return fs.SkipAll
+			}
 		}
 		return nil
 	})

@@ -1,25 +1,29 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/goapigw/webapp/function/apigwlocal"
-	"github.com/goapigw/webapp/infra/lambdaweb"
+	"github.com/goapigw/webapp/infra/apigwlocal"
+	"github.com/goapigw/webapp/infra/assembly"
+	"github.com/goapigw/webapp/infra/gobuild"
+	"github.com/goapigw/webapp/infra/lambdalocal"
 )
 
 // stackConfig says what to run and where.
 type stackConfig struct {
-	ModuleDir  string
-	API        *api
+	App        assembly.WebApp
+	AppDir     string // the CDK app's directory, which App.ModuleDir is relative to; default "."
 	StageAddr  string // the stage-URL door, such as "127.0.0.1:3000"
 	DomainAddr string // the custom-domain door, such as "127.0.0.1:3001"
 	WorkDir    string // holds the bootstrap, as /var/task does in Lambda
@@ -34,18 +38,37 @@ type stack struct {
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
 	cfg     stackConfig
-	emu     *apigwlocal.Emulator
+	emu     *lambdalocal.Emulator
 	servers []*http.Server
 	initMu  sync.Mutex
 	initMs  float64 // set by an INIT report, taken by the next access line
 	logMu   sync.Mutex
 }
 
+// moduleDir is where the WebApp's Go module is: its recorded ModuleDir,
+// relative to the CDK app's directory, checked against the recorded module
+// path.
+func moduleDir(app assembly.WebApp, appDir string) (string, error) {
+	dir := filepath.Join(appDir, filepath.FromSlash(app.ModuleDir))
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return "", fmt.Errorf("%s builds %s from the module in %q (relative to the CDK app's directory), but it has no go.mod here: %w; run localstack where cdk.json is", app.Construct, app.Entry, app.ModuleDir, err)
+	}
+	if app.Module != "" && !bytes.Contains(b, []byte(app.Module)) {
+		return "", fmt.Errorf("%s builds module %s, but %s declares another module; run localstack where cdk.json is", app.Construct, app.Module, filepath.Join(dir, "go.mod"))
+	}
+	return dir, nil
+}
+
 // buildBootstrap compiles the function for this machine with the construct's
 // own recipe, so what runs locally is built the way cdk deploy builds it.
 func buildBootstrap(cfg stackConfig) (string, error) {
+	dir, err := moduleDir(cfg.App, cfg.AppDir)
+	if err != nil {
+		return "", err
+	}
 	out := filepath.Join(cfg.WorkDir, "bootstrap")
-	b := lambdaweb.Build{ModuleDir: cfg.ModuleDir, Entry: cfg.API.Function.Entry, GOARCH: runtime.GOARCH}
+	b := gobuild.Build{ModuleDir: dir, Entry: cfg.App.Entry, GOARCH: runtime.GOARCH}
 	if err := b.Run(out); err != nil {
 		return "", err
 	}
@@ -55,9 +78,9 @@ func buildBootstrap(cfg stackConfig) (string, error) {
 // startStack builds the function, starts the emulator and serves both doors.
 func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	if runtime.GOOS != "linux" {
-		return nil, fmt.Errorf("the local stack runs Linux bootstraps under the emulator; this is %s (use make dev)", runtime.GOOS)
+		return nil, fmt.Errorf("the local stack runs Linux bootstraps under the emulator; this is %s (serve the handler with net/http instead)", runtime.GOOS)
 	}
-	rieBin, err := apigwlocal.EmulatorBinary(cfg.ModuleDir)
+	rieBin, err := lambdalocal.EmulatorBinary()
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +90,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}
 
 	s := &stack{cfg: cfg, Invocations: make(chan apigwlocal.Invocation, 4096)}
-	fn := cfg.API.Function
+	fn := cfg.App.Function
 	env := []string{
 		"AWS_LAMBDA_FUNCTION_NAME=local-web-app",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(fn.MemorySize),
@@ -77,7 +100,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	for k, v := range fn.Environment {
 		env = append(env, k+"="+v)
 	}
-	s.emu, err = apigwlocal.StartEmulator(ctx, apigwlocal.EmulatorConfig{
+	s.emu, err = lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{
 		Binary: rieBin, Bootstrap: bootstrap, Env: env,
 		OnInit: func(ms float64) {
 			s.initMu.Lock()
@@ -101,7 +124,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		url  *string
 		path string
 	}{
-		{addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + cfg.API.Stage + "/"},
+		{addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + cfg.App.API.Stage + "/"},
 		{addr: cfg.DomainAddr, cfg: apigwlocal.Config{}, url: &s.DomainURL, path: "/"},
 	}
 	for _, d := range doors {
@@ -110,10 +133,10 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 			s.Close()
 			return nil, fmt.Errorf("listen on %s: %w (choose another port with -stage-port / -domain-port)", d.addr, err)
 		}
-		d.cfg.Stage = cfg.API.Stage
-		d.cfg.Resources = cfg.API.Resources
-		d.cfg.BinaryMediaTypes = cfg.API.BinaryMediaTypes
-		d.cfg.IntegrationTimeout = cfg.API.IntegrationTimeout
+		d.cfg.Stage = cfg.App.API.Stage
+		d.cfg.Resources = cfg.App.API.Resources
+		d.cfg.BinaryMediaTypes = cfg.App.API.BinaryMediaTypes
+		d.cfg.IntegrationTimeout = cfg.App.API.IntegrationTimeout
 		d.cfg.OnInvoke = s.accessLog
 		srv := &http.Server{Handler: apigwlocal.New(inv, d.cfg), ReadHeaderTimeout: 10 * time.Second}
 		s.servers = append(s.servers, srv)

@@ -1,4 +1,4 @@
-package apigwlocal
+package lambdalocal
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ func (r *RIE) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, fmt.Errorf("invoke: %w", err)
 	}
 	defer res.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(res.Body, MaxLambdaPayloadBytes+1))
+	out, err := io.ReadAll(io.LimitReader(res.Body, MaxPayloadBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("invoke: read response: %w", err)
 	}

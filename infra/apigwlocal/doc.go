@@ -2,7 +2,8 @@
 // integrations on loopback, for local runs and tests: a [Gateway] is an
 // http.Handler that turns each HTTP request into the REST proxy event (payload
 // 1.0) that API Gateway would send, hands it to an [Invoker] (the Lambda
-// Runtime Interface Emulator through [RIE], or an in-process handler), and
+// Runtime Interface Emulator through package lambdalocal, or an in-process
+// handler), and
 // applies API Gateway's rules to the answer.
 //
 // A Gateway serves one front door, chosen by [Config]: the stage URL
@@ -20,9 +21,8 @@
 //     request and 6 MB Lambda payload limits, and a 502 {"message": "Internal
 //     server error"} for a failed or malformed invocation.
 //
-// [StartEmulator] runs a bootstrap under the emulator on free loopback ports
-// and reports its INIT durations; the local stack and the cold-start
-// benchmark both use it.
+// Package lambdalocal provides the Invoker that runs the real bootstrap
+// under the Lambda Runtime Interface Emulator.
 //
 // It is not a full API Gateway: no authorizers, usage plans, mapping templates
 // or caching.

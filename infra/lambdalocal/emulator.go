@@ -1,4 +1,4 @@
-package apigwlocal
+package lambdalocal
 
 import (
 	"bufio"
@@ -11,24 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
-
-// EmulatorBinary builds (or finds in the build cache) the Lambda Runtime
-// Interface Emulator pinned as a Go tool in moduleDir's go.mod, and returns
-// its path.
-func EmulatorBinary(moduleDir string) (string, error) {
-	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
-	cmd.Dir = moduleDir
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("build the Lambda runtime interface emulator (go tool aws-lambda-rie): %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
 
 // Emulator is a bootstrap running under the Lambda Runtime Interface
 // Emulator, on free loopback ports.

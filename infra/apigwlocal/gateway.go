@@ -19,12 +19,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/goapigw/webapp/function/restproxy"
 )
 
 // Limits API Gateway and Lambda enforce.
 const (
-	MaxRequestBytes       = 10 << 20  // API Gateway's request payload limit
-	MaxLambdaPayloadBytes = 6_291_556 // Lambda's synchronous payload limit, each way
+	MaxRequestBytes       = 10 << 20                   // API Gateway's request payload limit
+	MaxLambdaPayloadBytes = restproxy.MaxResponseBytes // Lambda's synchronous payload limit, each way
 )
 
 // Invoker runs one Lambda invocation: event JSON in, response JSON out.

@@ -15,17 +15,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goapigw/webapp/function/apigwlocal"
-	"github.com/goapigw/webapp/infra/lambdaweb"
+	"github.com/goapigw/webapp/infra/gobuild"
+	"github.com/goapigw/webapp/infra/lambdalocal"
 )
 
 // root is the main module, seen from this directory.
-const root = "../../.."
+const root = ".."
 
 func main() {
 	log.SetFlags(0)
 	var doc bytes.Buffer
-	fmt.Fprintf(&doc, "# Benchmark results\n\nWritten by `make bench` (function/internal/benchcmp) on %s.\nMachine: %s, %d cores, %s.\n\n",
+	fmt.Fprintf(&doc, "# Benchmark results\n\nWritten by `make bench` (bench) on %s.\nMachine: %s, %d cores, %s.\n\n",
 		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version())
 
 	log.Println("regression cases against the peers")
@@ -60,7 +60,7 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Print(doc.String())
-	log.Println("wrote function/internal/benchcmp/RESULTS.md")
+	log.Println("wrote bench/RESULTS.md")
 }
 
 func cpuModel() string {
@@ -75,7 +75,7 @@ func cpuModel() string {
 
 func sizes() string {
 	var b strings.Builder
-	b.WriteString("## Bootstrap size\n\n`./function` built by the construct's recipe (`lambdaweb.Build`: static, stripped, `-trimpath`, `lambda.norpc`).\n\n| GOARCH | bytes | MB |\n|---|---:|---:|\n")
+	b.WriteString("## Bootstrap size\n\n`./function` built by the construct's recipe (`gobuild.Build`: static, stripped, `-trimpath`, `lambda.norpc`).\n\n| GOARCH | bytes | MB |\n|---|---:|---:|\n")
 	dir, err := os.MkdirTemp("", "benchcmp-size-")
 	if err != nil {
 		log.Fatal(err)
@@ -83,7 +83,7 @@ func sizes() string {
 	defer os.RemoveAll(dir)
 	for _, arch := range []string{"arm64", "amd64"} {
 		out := filepath.Join(dir, "bootstrap-"+arch)
-		if err := (lambdaweb.Build{ModuleDir: root, Entry: "./function", GOARCH: arch}).Run(out); err != nil {
+		if err := (gobuild.Build{ModuleDir: root, Entry: "./function", GOARCH: arch}).Run(out); err != nil {
 			log.Fatal(err)
 		}
 		st, err := os.Stat(out)
@@ -104,7 +104,7 @@ func coldStarts(n int) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(dir)
-	rie, err := apigwlocal.EmulatorBinary(root)
+	rie, err := lambdalocal.EmulatorBinary()
 	if err != nil {
 		return "", err
 	}
@@ -119,11 +119,11 @@ func coldStarts(n int) (string, error) {
 		if err := os.MkdirAll(filepath.Dir(bins[i]), 0o755); err != nil {
 			return "", err
 		}
-		if err := (lambdaweb.Build{ModuleDir: b.module, Entry: b.entry, GOARCH: runtime.GOARCH}).Run(bins[i]); err != nil {
+		if err := (gobuild.Build{ModuleDir: b.module, Entry: b.entry, GOARCH: runtime.GOARCH}).Run(bins[i]); err != nil {
 			return "", err
 		}
 	}
-	event, err := os.ReadFile(filepath.Join("..", "..", "restproxy", "testdata", "events", "stage-root.json"))
+	event, err := os.ReadFile(filepath.Join(root, "function", "restproxy", "testdata", "events", "stage-root.json"))
 	if err != nil {
 		return "", err
 	}
@@ -155,7 +155,7 @@ func coldStart(rie, bootstrap string, event []byte) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	inits := make(chan float64, 1)
-	emu, err := apigwlocal.StartEmulator(ctx, apigwlocal.EmulatorConfig{
+	emu, err := lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{
 		Binary: rie, Bootstrap: bootstrap,
 		Env: []string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024", "AWS_LAMBDA_FUNCTION_TIMEOUT=30"},
 		OnInit: func(ms float64) {

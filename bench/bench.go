@@ -68,7 +68,7 @@ func adapters(h http.Handler) []struct {
 }
 
 func fixture(tb fataler, name string) []byte {
-	b, err := os.ReadFile(filepath.Join("..", "..", "restproxy", "testdata", "events", name+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "function", "restproxy", "testdata", "events", name+".json"))
 	if err != nil {
 		tb.Fatal(err)
 	}

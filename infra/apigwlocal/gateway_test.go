@@ -22,7 +22,7 @@ import (
 
 func fixture(tb testing.TB, name string) *events.APIGatewayProxyRequest {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "restproxy", "testdata", "events", name+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "function", "restproxy", "testdata", "events", name+".json"))
 	if err != nil {
 		tb.Fatal(err)
 	}

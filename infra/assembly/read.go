@@ -1,0 +1,365 @@
+package assembly
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// WebApp is one WebApp construct found in a synthesized template.
+type WebApp struct {
+	Record
+	// Stack names the stack that holds it, as the CDK CLI displays it
+	// ("ShopStack", or "Stage/ShopStack" inside a stage).
+	Stack string
+	// StackName is the CloudFormation stack name.
+	StackName string
+	// Template is the path of the stack's template.
+	Template string
+	API      API
+	Function Function
+}
+
+// API is the REST API as the template configures it.
+type API struct {
+	Stage            string
+	BinaryMediaTypes []string
+	// Resources are the resource paths that have a Lambda proxy method,
+	// such as "/" and "/{proxy+}".
+	Resources []string
+	// IntegrationTimeout is the longest of the methods' integration timeouts.
+	IntegrationTimeout time.Duration
+}
+
+// Function is the Lambda function as the template configures it.
+type Function struct {
+	MemorySize   int
+	Timeout      time.Duration
+	Architecture string // "arm64" or "x86_64"
+	Environment  map[string]string
+	// Unresolved names the environment variables whose values CloudFormation
+	// works out at deploy time (a reference to another resource).
+	Unresolved []string
+}
+
+func (a WebApp) String() string {
+	return fmt.Sprintf("%s: stage %q, resources %s, binary media types %v, integration timeout %v; function %s: %d MB, %v, %s",
+		a.Construct, a.API.Stage, strings.Join(a.API.Resources, " "), a.API.BinaryMediaTypes, a.API.IntegrationTimeout,
+		a.Entry, a.Function.MemorySize, a.Function.Timeout, a.Function.Architecture)
+}
+
+type manifest struct {
+	Artifacts map[string]struct {
+		Type        string `json:"type"`
+		DisplayName string `json:"displayName"`
+		Properties  struct {
+			TemplateFile  string `json:"templateFile"`
+			StackName     string `json:"stackName"`
+			DirectoryName string `json:"directoryName"`
+		} `json:"properties"`
+	} `json:"artifacts"`
+}
+
+// Read returns every WebApp in the cloud assembly directory dir (such as
+// "cdk.out"), including those in nested stages, sorted by stack and path.
+func Read(dir string) ([]WebApp, error) {
+	apps, err := readAssembly(dir, 0)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(apps, func(a, b WebApp) int {
+		return strings.Compare(a.Stack+"\x00"+a.Construct, b.Stack+"\x00"+b.Construct)
+	})
+	return apps, nil
+}
+
+func readAssembly(dir string, depth int) ([]WebApp, error) {
+	if depth > 16 {
+		return nil, fmt.Errorf("cloud assembly %s: stages nested too deep", dir)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read the cloud assembly: %w", err)
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("cloud assembly %s: manifest.json: %w", dir, err)
+	}
+	var apps []WebApp
+	for id, art := range m.Artifacts {
+		switch art.Type {
+		case "aws:cloudformation:stack":
+			found, err := ReadTemplate(filepath.Join(dir, art.Properties.TemplateFile))
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range found {
+				a.Stack = cmpOr(art.DisplayName, id)
+				a.StackName = cmpOr(art.Properties.StackName, id)
+				apps = append(apps, a)
+			}
+		case "cdk:cloud-assembly":
+			nested, err := readAssembly(filepath.Join(dir, art.Properties.DirectoryName), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			apps = append(apps, nested...)
+		}
+	}
+	return apps, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+type cfnResource struct {
+	Type       string          `json:"Type"`
+	Properties json.RawMessage `json:"Properties"`
+	Metadata   map[string]any  `json:"Metadata"`
+}
+
+type ref struct {
+	Ref string `json:"Ref"`
+}
+
+// ReadTemplate returns the WebApps of one synthesized template. The stack
+// fields are left empty: a template does not know its stack's name.
+func ReadTemplate(path string) ([]WebApp, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	var t struct {
+		Resources map[string]cfnResource `json:"Resources"`
+	}
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("template %s: %w", path, err)
+	}
+	var apps []WebApp
+	for id, r := range t.Resources {
+		if r.Type != "AWS::ApiGateway::RestApi" || r.Metadata[MetadataKey] == nil {
+			continue
+		}
+		raw, err := json.Marshal(r.Metadata[MetadataKey])
+		if err != nil {
+			return nil, err
+		}
+		var rec Record
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, fmt.Errorf("template %s: %s metadata of %s: %w", path, MetadataKey, id, err)
+		}
+		a := WebApp{Record: rec, Template: path}
+		if err := a.readAPI(t.Resources, id, r); err != nil {
+			return nil, fmt.Errorf("template %s: WebApp %s: %w", path, rec.Construct, err)
+		}
+		if err := a.readFunction(t.Resources); err != nil {
+			return nil, fmt.Errorf("template %s: WebApp %s: %w", path, rec.Construct, err)
+		}
+		apps = append(apps, a)
+	}
+	return apps, nil
+}
+
+func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResource) error {
+	var p struct{ BinaryMediaTypes []string }
+	if err := json.Unmarshal(api.Properties, &p); err != nil {
+		return fmt.Errorf("RestApi %s: %w", apiID, err)
+	}
+	a.API.BinaryMediaTypes = p.BinaryMediaTypes
+
+	type node struct {
+		parent json.RawMessage
+		part   string
+	}
+	resources := map[string]node{}
+	type method struct {
+		resource json.RawMessage
+		timeout  int
+	}
+	var methods []method
+	for id, r := range all {
+		var owner struct {
+			RestAPIID ref `json:"RestApiId"`
+		}
+		switch r.Type {
+		case "AWS::ApiGateway::Stage", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method":
+			if err := json.Unmarshal(r.Properties, &owner); err != nil {
+				return fmt.Errorf("%s %s: %w", r.Type, id, err)
+			}
+			if owner.RestAPIID.Ref != apiID {
+				continue
+			}
+		default:
+			continue
+		}
+		switch r.Type {
+		case "AWS::ApiGateway::Stage":
+			var s struct{ StageName string }
+			if err := json.Unmarshal(r.Properties, &s); err != nil {
+				return fmt.Errorf("stage %s: %w", id, err)
+			}
+			a.API.Stage = s.StageName
+		case "AWS::ApiGateway::Resource":
+			var res struct {
+				ParentID json.RawMessage `json:"ParentId"`
+				PathPart string
+			}
+			if err := json.Unmarshal(r.Properties, &res); err != nil {
+				return fmt.Errorf("resource %s: %w", id, err)
+			}
+			resources[id] = node{parent: res.ParentID, part: res.PathPart}
+		case "AWS::ApiGateway::Method":
+			var m struct {
+				ResourceID  json.RawMessage `json:"ResourceId"`
+				Integration struct {
+					TimeoutInMillis int
+					Type            string
+				}
+			}
+			if err := json.Unmarshal(r.Properties, &m); err != nil {
+				return fmt.Errorf("method %s: %w", id, err)
+			}
+			if m.Integration.Type == "AWS_PROXY" {
+				methods = append(methods, method{m.ResourceID, m.Integration.TimeoutInMillis})
+			}
+		}
+	}
+
+	var pathOf func(raw json.RawMessage, depth int) (string, error)
+	pathOf = func(raw json.RawMessage, depth int) (string, error) {
+		if depth > 64 {
+			return "", errors.New("resource tree too deep")
+		}
+		var r struct {
+			Ref    string `json:"Ref"`
+			GetAtt []any  `json:"Fn::GetAtt"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return "", fmt.Errorf("unexpected resource reference %s", raw)
+		}
+		if len(r.GetAtt) == 2 && r.GetAtt[1] == "RootResourceId" {
+			return "", nil
+		}
+		n, ok := resources[r.Ref]
+		if !ok {
+			return "", fmt.Errorf("unexpected resource reference %s", raw)
+		}
+		parent, err := pathOf(n.parent, depth+1)
+		return parent + "/" + n.part, err
+	}
+	for _, m := range methods {
+		p, err := pathOf(m.resource, 0)
+		if err != nil {
+			return err
+		}
+		if p == "" {
+			p = "/"
+		}
+		if !slices.Contains(a.API.Resources, p) {
+			a.API.Resources = append(a.API.Resources, p)
+		}
+		if d := time.Duration(m.timeout) * time.Millisecond; d > a.API.IntegrationTimeout {
+			a.API.IntegrationTimeout = d
+		}
+	}
+	slices.Sort(a.API.Resources)
+	if a.API.IntegrationTimeout == 0 {
+		a.API.IntegrationTimeout = 29 * time.Second // API Gateway's default
+	}
+	if a.API.Stage == "" {
+		return errors.New("the API has no stage")
+	}
+	if len(a.API.Resources) == 0 {
+		return errors.New("the API has no Lambda proxy method")
+	}
+	return nil
+}
+
+func (a *WebApp) readFunction(all map[string]cfnResource) error {
+	r, ok := all[a.Record.Function]
+	if !ok || r.Type != "AWS::Lambda::Function" {
+		return fmt.Errorf("its function %q is not a Lambda function of the template", a.Record.Function)
+	}
+	var p struct {
+		MemorySize    int
+		Timeout       int
+		Architectures []string
+		Environment   struct{ Variables map[string]any }
+	}
+	if err := json.Unmarshal(r.Properties, &p); err != nil {
+		return fmt.Errorf("function %s: %w", a.Record.Function, err)
+	}
+	f := Function{MemorySize: p.MemorySize, Timeout: time.Duration(p.Timeout) * time.Second, Architecture: "x86_64", Environment: map[string]string{}}
+	// CloudFormation's defaults, for a template that leaves them out.
+	if f.MemorySize == 0 {
+		f.MemorySize = 128
+	}
+	if f.Timeout == 0 {
+		f.Timeout = 3 * time.Second
+	}
+	if len(p.Architectures) > 0 {
+		f.Architecture = p.Architectures[0]
+	}
+	for k, v := range p.Environment.Variables {
+		if s, ok := v.(string); ok {
+			f.Environment[k] = s
+		} else {
+			f.Unresolved = append(f.Unresolved, k)
+		}
+	}
+	slices.Sort(f.Unresolved)
+	a.Function = f
+	return nil
+}
+
+// Select picks one WebApp: the one in stack (its display name, stack name
+// or artifact name; "" for any) at construct path (its aws:cdk:path; "" for
+// any). With neither, the only WebApp there is. An unknown or ambiguous
+// choice is an error that lists what exists.
+func Select(apps []WebApp, stack, construct string) (WebApp, error) {
+	var match []WebApp
+	for _, a := range apps {
+		if stack != "" && stack != a.Stack && stack != a.StackName {
+			continue
+		}
+		if construct != "" && strings.Trim(construct, "/") != a.Construct {
+			continue
+		}
+		match = append(match, a)
+	}
+	switch {
+	case len(apps) == 0:
+		return WebApp{}, errors.New("the cloud assembly has no WebApp construct (package lambdaweb); is this the right CDK app?")
+	case len(match) == 1:
+		return match[0], nil
+	case len(match) == 0:
+		return WebApp{}, fmt.Errorf("no WebApp matches%s%s; there are:\n%s", describe("-stack", stack), describe("-construct", construct), List(apps))
+	default:
+		return WebApp{}, fmt.Errorf("%d WebApps match%s%s; choose one with -stack and -construct:\n%s", len(match), describe("-stack", stack), describe("-construct", construct), List(match))
+	}
+}
+
+func describe(flag, v string) string {
+	if v == "" {
+		return ""
+	}
+	return fmt.Sprintf(" %s %q", flag, v)
+}
+
+// List formats WebApps one a line, as the flags that choose them.
+func List(apps []WebApp) string {
+	var b strings.Builder
+	for _, a := range apps {
+		fmt.Fprintf(&b, "  -stack %s -construct %s  (%s)\n", a.Stack, a.Construct, a.Entry)
+	}
+	return b.String()
+}

@@ -1,0 +1,49 @@
+package assembly
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSelect(t *testing.T) {
+	apps := []WebApp{
+		{Record: Record{Construct: "A/Web", Entry: "./web"}, Stack: "A", StackName: "a-prod"},
+		{Record: Record{Construct: "A/Admin", Entry: "./admin"}, Stack: "A", StackName: "a-prod"},
+		{Record: Record{Construct: "B/Web", Entry: "./web"}, Stack: "B", StackName: "B"},
+	}
+	tests := []struct {
+		name, stack, construct string
+		want                   string // the chosen construct, or "error: " and part of the message
+	}{
+		{name: "by construct", construct: "A/Admin", want: "A/Admin"},
+		{name: "by construct with slashes", construct: "/B/Web/", want: "B/Web"},
+		{name: "by stack", stack: "B", want: "B/Web"},
+		{name: "by CloudFormation stack name", stack: "a-prod", construct: "A/Web", want: "A/Web"},
+		{name: "ambiguous", want: "error: 3 WebApps match; choose one with -stack and -construct:\n  -stack A -construct A/Web  (./web)"},
+		{name: "ambiguous stack", stack: "A", want: `error: 2 WebApps match -stack "A"; choose one`},
+		{name: "unknown", construct: "C/Web", want: "error: no WebApp matches -construct \"C/Web\"; there are:\n  -stack A -construct A/Web  (./web)\n  -stack A -construct A/Admin  (./admin)\n  -stack B -construct B/Web  (./web)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := Select(apps, tt.stack, tt.construct)
+			if want, ok := strings.CutPrefix(tt.want, "error: "); ok {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("got %v, %v; want an error containing %q", a.Construct, err, want)
+				}
+				return
+			}
+			if err != nil || a.Construct != tt.want {
+				t.Errorf("got %q, %v; want %q", a.Construct, err, tt.want)
+			}
+		})
+	}
+	if _, err := Select(nil, "", ""); err == nil || !strings.Contains(err.Error(), "no WebApp construct") {
+		t.Errorf("empty assembly: got %v", err)
+	}
+}
+
+func TestReadNeedsAManifest(t *testing.T) {
+	if _, err := Read(t.TempDir()); err == nil || !strings.Contains(err.Error(), "manifest.json") {
+		t.Errorf("Read of an empty directory: got %v, want it to name manifest.json", err)
+	}
+}

@@ -1,0 +1,27 @@
+// Command web is the shop's storefront: an ordinary net/http app that the
+// restproxy adapter serves from Lambda.
+package main
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/goapigw/webapp/function/restproxy"
+)
+
+func main() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		home := restproxy.PrefixFromContext(r.Context()) + "/"
+		fmt.Fprintf(w, "<h1>The shop</h1><a href=%q>home</a> <a href=%q>sign in</a>\n", home, home+"login")
+	})
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1", Path: "/", HttpOnly: true})
+		http.SetCookie(w, &http.Cookie{Name: "theme", Value: "dark", Path: "/"})
+		http.Redirect(w, r, "/account", http.StatusFound)
+	})
+	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "your account")
+	})
+	restproxy.Start(mux)
+}
