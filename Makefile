@@ -33,14 +33,14 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 	@# The full log goes to bin/test.log; the screen gets the results, the
 	@# figures the tests measure, and every failure in full.
 	@if go test -count=1 -v ./... > bin/test.log 2>&1; then \
-		grep -E '^(ok|FAIL|page cost|load through|embedding)' bin/test.log; \
+		grep -E '^(ok|FAIL|page cost|load through|embedding|download through)' bin/test.log; \
 	else \
-		grep -E '^(ok|FAIL|page cost|load through|embedding)' bin/test.log; \
+		grep -E '^(ok|FAIL|page cost|load through|embedding|download through)' bin/test.log; \
 		echo "--- failures (full log: bin/test.log) ---"; \
 		grep -E -B2 -A40 -- '^\s*--- FAIL|^panic:' bin/test.log | head -300; \
 		exit 1; \
 	fi
-	go test -race -count=1 ./function/restproxy ./infra/apigwlocal
+	go test -race -count=1 ./function/restproxy ./infra/apigwlocal ./infra/lambdalocal
 	cd bench && go test -count=1 .
 
 # Every module of the repository: the main one, the benchmarks, and the

@@ -18,11 +18,16 @@ import (
 )
 
 func main() {
-	app, err := web.New()
+	inLambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
+	// Outside Lambda the plain HTTP server streams; in Lambda the
+	// integration's transfer mode decides, as the construct tells it.
+	streaming := !inLambda || restproxy.StreamingFromEnv()
+	progress, _ := time.ParseDuration(os.Getenv("PROGRESS_SECONDS") + "s")
+	app, err := web.New(web.WithStreaming(streaming), web.WithProgressDuration(progress))
 	if err != nil {
 		log.Fatal(err)
 	}
-	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+	if inLambda {
 		restproxy.Start(app)
 		return
 	}

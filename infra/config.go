@@ -30,6 +30,7 @@ type environment struct {
 	Architecture              string            `json:"architecture"` // "arm64" or "x86_64"
 	StageName                 *string           `json:"stageName"`
 	IntegrationTimeoutSeconds *float64          `json:"integrationTimeoutSeconds"`
+	ResponseStreaming         *bool             `json:"responseStreaming"`
 	LogRetentionDays          *int              `json:"logRetentionDays"`
 	ThrottlingRateLimit       *float64          `json:"throttlingRateLimit"`
 	ThrottlingBurstLimit      *float64          `json:"throttlingBurstLimit"`
@@ -104,6 +105,7 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 		ThrottlingRateLimit:  e.ThrottlingRateLimit,
 		ThrottlingBurstLimit: e.ThrottlingBurstLimit,
 		CloudWatchRole:       e.CloudWatchRole,
+		ResponseStreaming:    e.ResponseStreaming,
 	}
 	if e.TimeoutSeconds != nil {
 		p.Timeout = awscdk.Duration_Seconds(e.TimeoutSeconds)

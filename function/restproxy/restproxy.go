@@ -55,6 +55,7 @@ type Handler struct {
 	h          http.Handler
 	log        *slog.Logger
 	requestLog bool
+	stream     bool
 	timeout    time.Duration
 	lambdaOpts []lambda.Option
 }
@@ -102,6 +103,7 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 		h:          h,
 		log:        slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 		requestLog: true,
+		stream:     StreamingFromEnv(),
 		timeout:    integrationTimeout(),
 	}
 	for _, o := range opts {
@@ -120,6 +122,10 @@ func Start(h http.Handler, opts ...Option) {
 		runtime.GOMAXPROCS(procsForMemory(mb, runtime.NumCPU()))
 	}
 	w := Wrap(h, opts...)
+	if w.stream {
+		lambda.StartHandlerFunc(w.invokeStreamRaw, w.lambdaOpts...)
+		return
+	}
 	lambda.StartWithOptions(w, w.lambdaOpts...)
 }
 
@@ -218,13 +224,25 @@ func (h *Handler) reject(ctx context.Context, err error) ([]byte, error) {
 // plain-text body that never includes internals. It is encoded like every
 // other answer.
 func errorResponse(status int, msg string) []byte {
+	h, body := errorParts(msg)
+	return appendResponse(nil, status, h, body, false)
+}
+
+// errorParts are the headers and body of an error answer in either mode.
+func errorParts(msg string) (http.Header, []byte) {
 	h := http.Header{
 		"Content-Type":           {"text/plain; charset=utf-8"},
 		"Cache-Control":          {"no-store"},
 		"X-Content-Type-Options": {"nosniff"},
 	}
-	return appendResponse(nil, status, h, []byte(msg+"\n"), false)
+	return h, []byte(msg + "\n")
 }
+
+// Safe messages of the adapter's own answers, the same in both modes.
+const (
+	msgPanic   = "Internal Server Error: the request could not be completed."
+	msgTimeout = "Gateway Timeout: the request took too long to complete."
+)
 
 func requestIDAttr(ctx context.Context) slog.Attr {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -233,34 +251,65 @@ func requestIDAttr(ctx context.Context) slog.Attr {
 	return slog.String("request_id", "")
 }
 
-func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, src *eventSource) ([]byte, error) {
-	start := time.Now()
+// call is one request on its way through the adapter: the handler's
+// request, where it points, and the deadline the adapter answers by.
+type call struct {
+	ctx         context.Context // the request's context: event, prefix, deadline
+	cancel      context.CancelFunc
+	req         *http.Request
+	rt          route
+	start       time.Time
+	deadline    time.Time // the earlier of the integration timeout and the Lambda deadline
+	hasDeadline bool
+	reqID       slog.Attr
+	publicPath  string
+}
+
+// prepare builds the handler's request from the event; the caller must call
+// c.cancel. An error wrapping errBadEvent is the client's fault (400).
+func (h *Handler) prepare(ctx context.Context, e *events.APIGatewayProxyRequest, src *eventSource) (*call, error) {
+	c := &call{start: time.Now()}
 	ctx = context.WithValue(ctx, eventKey, src)
-	deadline, hasDeadline := ctx.Deadline()
+	c.deadline, c.hasDeadline = ctx.Deadline()
 	if h.timeout > 0 {
-		if d := start.Add(h.timeout); !hasDeadline || d.Before(deadline) {
-			deadline, hasDeadline = d, true
+		if d := c.start.Add(h.timeout); !c.hasDeadline || d.Before(c.deadline) {
+			c.deadline, c.hasDeadline = d, true
 		}
 	}
-	var cancel context.CancelFunc
-	if hasDeadline {
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-timeoutMargin))
+	if c.hasDeadline {
+		ctx, c.cancel = context.WithDeadline(ctx, c.deadline.Add(-timeoutMargin))
 	} else {
-		ctx, cancel = context.WithCancel(ctx)
+		ctx, c.cancel = context.WithCancel(ctx)
 	}
-	defer cancel()
-
 	req, rt, err := newRequest(ctx, e)
+	if err != nil {
+		c.cancel()
+		return nil, err
+	}
+	c.ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
+	c.req = req.WithContext(c.ctx)
+	c.rt = rt
+	c.reqID = requestIDAttr(c.ctx)
+	c.publicPath = rt.prefix + req.URL.EscapedPath()
+	return c, nil
+}
+
+// pastDeadline reports whether a handler that returned with a cancelled
+// context did so because the deadline passed.
+func (c *call) pastDeadline() bool {
+	return c.ctx.Err() != nil && c.hasDeadline && !time.Now().Before(c.deadline.Add(-timeoutMargin))
+}
+
+func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, src *eventSource) ([]byte, error) {
+	c, err := h.prepare(ctx, e, src)
 	if err != nil {
 		if errors.Is(err, errBadEvent) {
 			return h.reject(ctx, err)
 		}
 		return nil, err
 	}
-	ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
-	req = req.WithContext(ctx)
-	reqID := requestIDAttr(ctx)
-	publicPath := rt.prefix + req.URL.EscapedPath()
+	defer c.cancel()
+	ctx, req, start, publicPath, reqID, rt := c.ctx, c.req, c.start, c.publicPath, c.reqID, c.rt
 
 	if rt.bare {
 		return h.finish(ctx, req, start, publicPath, reqID, redirectToSlash(req, rt.prefix))
@@ -285,10 +334,10 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 		if p != nil {
 			h.log.LogAttrs(ctx, slog.LevelError, "handler panicked",
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), reqID)
-			out := errorResponse(http.StatusInternalServerError, "Internal Server Error: the request could not be completed.")
+			out := errorResponse(http.StatusInternalServerError, msgPanic)
 			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out)
 		}
-		if ctx.Err() != nil && hasDeadline && !time.Now().Before(deadline.Add(-timeoutMargin)) {
+		if c.pastDeadline() {
 			// The handler noticed the deadline and returned: its partial
 			// answer is no better than the 504.
 			return h.timedOut(ctx, req, start, publicPath, reqID)
@@ -307,7 +356,7 @@ type handlerPanic struct {
 }
 
 func (h *Handler) timedOut(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr) ([]byte, error) {
-	out := errorResponse(http.StatusGatewayTimeout, "Gateway Timeout: the request took too long to complete.")
+	out := errorResponse(http.StatusGatewayTimeout, msgTimeout)
 	return h.logged(ctx, req, start, publicPath, reqID, http.StatusGatewayTimeout, 0, out)
 }
 

@@ -65,12 +65,46 @@ var templates = template.Must(template.New("web").Parse(`
 </form>
 <output id="birthdate-output" for="birthdate" aria-live="polite">{{template "answer" .}}</output>
 <p class="small">Days are counted on the server from your birth date to today's date in UTC ({{.Today}}).</p>
+<h2 id="limits-heading">Past the limits of a buffered API</h2>
+{{- if .Stream}}
+<ul>
+<li><a id="download-link" href="{{.Prefix}}/download.csv" download>Download every hour since 1900 as CSV</a> <small>(about 45 MB, more than Lambda's 6 MB)</small></li>
+<li><a id="progress-link" href="{{.Prefix}}/progress?seconds={{.Seconds}}" data-events="{{.Prefix}}/progress/events?seconds={{.Seconds}}">Run a {{.Seconds}}-second computation</a> <small>(API Gateway stops a buffered answer at 29 s)</small></li>
+</ul>
+<div id="progress-live" hidden><progress id="progress-bar" max="{{.Seconds}}" value="0"></progress> <span id="progress-text" aria-live="polite"></span></div>
+{{- else}}
+<p class="small">This deployment buffers its answers, so a download is capped at Lambda's 6 MB and an answer at API Gateway's 29 s. Turn on response streaming to pass both.</p>
+{{- end}}
 {{- end}}
 <footer><small>Served by an ordinary Go <code>net/http</code> handler on AWS Lambda behind API Gateway.</small></footer>
 </main>
 {{- if not .NotFound}}
 <script src="{{.Prefix}}/assets/{{.Script}}" defer></script>
 {{- end}}
+</body>
+</html>
+{{end -}}
+
+{{- define "progress-head" -}}
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>A {{.Seconds}}-second computation · Go on AWS Lambda</title>
+<style>{{.Style}}</style>
+</head>
+<body>
+<main>
+<h1>A {{.Seconds}}-second computation</h1>
+<p>Counting primes, one step a second. Each line arrives as soon as its step is done: the function streams this page.</p>
+<ol id="steps">
+{{end -}}
+
+{{- define "progress-tail" -}}
+</ol>
+<p id="done"><strong>Done</strong> in {{.Took}}. <a href="{{.Prefix}}/">Back to the home page</a>.</p>
+</main>
 </body>
 </html>
 {{end -}}

@@ -57,6 +57,8 @@ type App struct {
 	styleHash string
 	mux       *http.ServeMux
 	gzipped   gzipCache
+	streaming bool          // the server streams: show the pages that need it
+	progress  time.Duration // default length of the long computation
 }
 
 // Option configures an App.
@@ -71,9 +73,28 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithStreaming says whether responses reach the client as they are
+// written (a plain HTTP server, or the adapter in streaming mode). With it,
+// the page links a download larger than Lambda's 6 MB buffered limit and a
+// computation longer than API Gateway's 29 s; without it, it says how to
+// get them. Default: false.
+func WithStreaming(on bool) Option {
+	return func(a *App) { a.streaming = on }
+}
+
+// WithProgressDuration sets how long the long computation runs when the
+// request does not say (?seconds=). Default: 40 s, past API Gateway's 29 s.
+func WithProgressDuration(d time.Duration) Option {
+	return func(a *App) {
+		if d >= time.Second {
+			a.progress = d
+		}
+	}
+}
+
 // New builds the app. It fails only if the embedded assets are broken.
 func New(opts ...Option) (*App, error) {
-	a := &App{now: time.Now, assets: make(map[string]*asset)}
+	a := &App{now: time.Now, assets: make(map[string]*asset), progress: 40 * time.Second}
 	for _, o := range opts {
 		o(a)
 	}
@@ -94,6 +115,9 @@ func New(opts ...Option) (*App, error) {
 	a.mux.HandleFunc("GET /{$}", a.page)
 	a.mux.HandleFunc("GET /days", a.fragment)
 	a.mux.HandleFunc("GET /assets/{name}", a.serveAsset)
+	a.mux.HandleFunc("GET /download.csv", a.downloadCSV)
+	a.mux.HandleFunc("GET /progress", a.progressPage)
+	a.mux.HandleFunc("GET /progress/events", a.progressEvents)
 	a.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
 		// The page declares an inline icon; this stops the browser's
 		// automatic request from logging an error.
@@ -229,6 +253,8 @@ type pageData struct {
 	Today    string
 	Style    template.CSS
 	NotFound bool
+	Stream   bool // show the streaming pages
+	Seconds  int  // the long computation's default length
 }
 
 func (a *App) data(r *http.Request) pageData {
@@ -241,6 +267,8 @@ func (a *App) data(r *http.Request) pageData {
 		Date:    "1993-01-01",
 		Today:   a.now().UTC().Format(time.DateOnly),
 		Style:   template.CSS(style),
+		Stream:  a.streaming,
+		Seconds: int(a.progress / time.Second),
 	}
 }
 

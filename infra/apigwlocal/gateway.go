@@ -56,6 +56,17 @@ type Config struct {
 	APIID string
 	// OnInvoke, if set, is told about every invocation (for access logs).
 	OnInvoke func(Invocation)
+	// Streaming serves an integration with response transfer mode STREAM:
+	// the Invoker must also be a StreamInvoker, the function must answer in
+	// the streaming format, and its body reaches the client as it arrives.
+	// Default: false (BUFFERED).
+	Streaming bool
+	// StreamIdleTimeout closes a stream that sends nothing for this long.
+	// Default: 5 minutes, as for a regional endpoint.
+	StreamIdleTimeout time.Duration
+	// StreamThrottle limits a stream to 2 MB/s after its first 10 MB, as API
+	// Gateway does. Default: false.
+	StreamThrottle bool
 }
 
 // Invocation describes one request the Gateway served.
@@ -63,8 +74,9 @@ type Invocation struct {
 	Method   string
 	Path     string
 	Status   int
-	Duration time.Duration
-	Err      error // why the Gateway answered with its own error, if it did
+	Duration time.Duration // to the end of the response, streamed or not
+	Bytes    int64         // body bytes sent to the client
+	Err      error         // why the Gateway answered with its own error, or cut a stream
 }
 
 // Gateway is an http.Handler that emulates one front door of the API.
@@ -83,6 +95,9 @@ func New(inv Invoker, cfg Config) *Gateway {
 	}
 	if cfg.IntegrationTimeout <= 0 {
 		cfg.IntegrationTimeout = 29 * time.Second
+	}
+	if cfg.StreamIdleTimeout <= 0 {
+		cfg.StreamIdleTimeout = 5 * time.Minute
 	}
 	if cfg.APIID == "" {
 		cfg.APIID = "local"
@@ -123,11 +138,31 @@ func timeoutError(cause error) *gatewayError {
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	status, err := g.serve(w, r)
+	cw := &countingWriter{ResponseWriter: w}
+	status, err := g.serve(cw, r)
 	if g.cfg.OnInvoke != nil {
-		g.cfg.OnInvoke(Invocation{Method: r.Method, Path: r.URL.RequestURI(), Status: status, Duration: time.Since(start), Err: err})
+		g.cfg.OnInvoke(Invocation{Method: r.Method, Path: r.URL.RequestURI(), Status: status, Duration: time.Since(start), Bytes: cw.n, Err: err})
+	}
+	var cut *streamCut
+	if errors.As(err, &cut) {
+		// The client must see a broken response, not a complete one.
+		panic(http.ErrAbortHandler)
 	}
 }
+
+// countingWriter counts the body bytes the client was sent.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 	reqID := newID()
@@ -144,15 +179,14 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 			cause: fmt.Errorf("event is %d bytes, over Lambda's %d", len(payload), MaxLambdaPayloadBytes)}
 		return writeError(w, reqID, err), err
 	}
+	if g.cfg.Streaming {
+		return g.serveStream(w, r, reqID, payload)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.IntegrationTimeout)
 	defer cancel()
 	out, err := g.inv.Invoke(ctx, payload)
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			err = timeoutError(err)
-		} else {
-			err = internalError(err)
-		}
+		err = invokeError(ctx, err)
 		return writeError(w, reqID, err), err
 	}
 	if len(out) > MaxLambdaPayloadBytes {
@@ -164,17 +198,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 		return writeError(w, reqID, err), err
 	}
 	h := w.Header()
-	for k, v := range res.Headers {
-		h.Set(k, v)
-	}
-	for k, vs := range res.MultiValueHeaders {
-		h.Del(k)
-		for _, v := range vs {
-			h.Add(k, v)
-		}
-	}
-	h.Del("Content-Length")
-	h.Set("X-Amzn-Requestid", reqID)
+	setHeaders(h, res.Headers, res.MultiValueHeaders, reqID)
 	if r.Method != http.MethodHead {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
@@ -183,6 +207,31 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 		_, _ = w.Write(body)
 	}
 	return res.StatusCode, nil
+}
+
+// invokeError is API Gateway's answer to a failed invocation: 504 when the
+// integration timeout ended it, else 502.
+func invokeError(ctx context.Context, err error) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		return timeoutError(err)
+	}
+	return internalError(err)
+}
+
+// setHeaders copies a function's headers into h the way API Gateway merges
+// them: multi-value headers win; API Gateway sets its own Content-Length.
+func setHeaders(h http.Header, single map[string]string, multi map[string][]string, reqID string) {
+	for k, v := range single {
+		h.Set(k, v)
+	}
+	for k, vs := range multi {
+		h.Del(k)
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	h.Del("Content-Length")
+	h.Set("X-Amzn-Requestid", reqID)
 }
 
 // decodeResponse checks a proxy response the way API Gateway does.

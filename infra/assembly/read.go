@@ -34,7 +34,13 @@ type API struct {
 	Resources []string
 	// IntegrationTimeout is the longest of the methods' integration timeouts.
 	IntegrationTimeout time.Duration
+	// TransferMode is the integrations' response transfer mode, "BUFFERED"
+	// or "STREAM".
+	TransferMode string
 }
+
+// Streaming reports whether the integrations stream responses.
+func (a API) Streaming() bool { return a.TransferMode == "STREAM" }
 
 // Function is the Lambda function as the template configures it.
 type Function struct {
@@ -48,8 +54,8 @@ type Function struct {
 }
 
 func (a WebApp) String() string {
-	return fmt.Sprintf("%s: stage %q, resources %s, binary media types %v, integration timeout %v; function %s: %d MB, %v, %s",
-		a.Construct, a.API.Stage, strings.Join(a.API.Resources, " "), a.API.BinaryMediaTypes, a.API.IntegrationTimeout,
+	return fmt.Sprintf("%s: stage %q, resources %s, binary media types %v, %s, integration timeout %v; function %s: %d MB, %v, %s",
+		a.Construct, a.API.Stage, strings.Join(a.API.Resources, " "), a.API.BinaryMediaTypes, strings.ToLower(a.API.TransferMode), a.API.IntegrationTimeout,
 		a.Entry, a.Function.MemorySize, a.Function.Timeout, a.Function.Architecture)
 }
 
@@ -184,6 +190,7 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 	type method struct {
 		resource json.RawMessage
 		timeout  int
+		mode     string
 	}
 	var methods []method
 	for id, r := range all {
@@ -221,15 +228,16 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 			var m struct {
 				ResourceID  json.RawMessage `json:"ResourceId"`
 				Integration struct {
-					TimeoutInMillis int
-					Type            string
+					TimeoutInMillis      int
+					Type                 string
+					ResponseTransferMode string
 				}
 			}
 			if err := json.Unmarshal(r.Properties, &m); err != nil {
 				return fmt.Errorf("method %s: %w", id, err)
 			}
 			if m.Integration.Type == "AWS_PROXY" {
-				methods = append(methods, method{m.ResourceID, m.Integration.TimeoutInMillis})
+				methods = append(methods, method{m.ResourceID, m.Integration.TimeoutInMillis, cmpOr(m.Integration.ResponseTransferMode, "BUFFERED")})
 			}
 		}
 	}
@@ -270,6 +278,10 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 		if d := time.Duration(m.timeout) * time.Millisecond; d > a.API.IntegrationTimeout {
 			a.API.IntegrationTimeout = d
 		}
+		if a.API.TransferMode != "" && a.API.TransferMode != m.mode {
+			return fmt.Errorf("its methods mix response transfer modes %s and %s; the local stack serves one", a.API.TransferMode, m.mode)
+		}
+		a.API.TransferMode = m.mode
 	}
 	slices.Sort(a.API.Resources)
 	if a.API.IntegrationTimeout == 0 {

@@ -52,11 +52,25 @@ type WebAppProps struct {
 	// StageName is the API's stage, the first path segment of the stage URL.
 	// Default: "prod".
 	StageName *string
-	// IntegrationTimeout is how long API Gateway waits for the function;
-	// 29 s is the most a REST API allows without a quota increase. Keep it
-	// below Timeout so that API Gateway, not Lambda, times out first.
+	// IntegrationTimeout is how long API Gateway waits for the function:
+	// at most 29 s for a buffered API, and up to 15 minutes, the longest a
+	// stream may last, with ResponseStreaming. It must be below Timeout so
+	// that API Gateway, not Lambda, gives up first.
 	// Default: 29 seconds.
 	IntegrationTimeout awscdk.Duration
+	// ResponseStreaming sets both methods' integrations to response transfer
+	// mode STREAM (API Gateway calls InvokeWithResponseStream) and tells the
+	// adapter to answer in the streaming format. Gained: responses above
+	// Lambda's 6 MB (up to 200 MB), integration timeouts up to 15 minutes,
+	// bytes reaching the client as the handler writes them. Lost: API
+	// caching, API Gateway's own content encoding and response mapping
+	// templates (the construct uses none of them); past 10 MB API Gateway
+	// streams at 2 MB/s, past 6 MB Lambda bills the streamed bytes, and a
+	// stream idle for 5 minutes (30 s behind an edge-optimized endpoint) is
+	// closed. Not every region has Lambda response streaming yet.
+	// Default: false (buffered), the mode every region and every Lambda
+	// handler supports.
+	ResponseStreaming *bool
 	// ThrottlingRateLimit is the stage's steady request rate per second.
 	// Default: 50.
 	ThrottlingRateLimit *float64
@@ -165,6 +179,9 @@ func (p *WebAppProps) defaults() WebAppProps {
 	if d.StageName == nil {
 		d.StageName = jsii.String("prod")
 	}
+	if d.ResponseStreaming == nil {
+		d.ResponseStreaming = jsii.Bool(false)
+	}
 	if d.IntegrationTimeout == nil {
 		d.IntegrationTimeout = awscdk.Duration_Seconds(jsii.Number(29))
 	}
@@ -218,6 +235,10 @@ func (p WebAppProps) functionProps() awslambda.FunctionProps {
 	if !unresolved(p.IntegrationTimeout) {
 		// The adapter answers 504 before API Gateway gives up.
 		env[IntegrationTimeoutEnv] = jsii.String(strconv.Itoa(int(*p.IntegrationTimeout.ToMilliseconds(nil))))
+	}
+	if *p.ResponseStreaming {
+		// The adapter must answer in the integration's format.
+		env[TransferModeEnv] = jsii.String("STREAM")
 	}
 	if p.Environment != nil {
 		maps.Copy(env, *p.Environment)
@@ -333,6 +354,10 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 		switch {
 		case ms < 50:
 			bad("IntegrationTimeout %v ms is too short: API Gateway needs at least 50 ms", ms)
+		case ms > 29000 && !*d.ResponseStreaming:
+			bad("IntegrationTimeout %v s is above the 29 s a buffered REST API allows: set ResponseStreaming to true (a stream may last up to 15 minutes), or keep it at 29 s or less", ms/1000)
+		case ms > 900000:
+			bad("IntegrationTimeout %v s is above 15 minutes, the longest API Gateway lets a stream last: use at most 900 s", ms/1000)
 		case timeoutOK && ms >= *fn.Timeout.ToMilliseconds(nil):
 			bad("IntegrationTimeout %v s is not below the function's %s %v s: API Gateway would still wait after Lambda stopped the function; lower IntegrationTimeout or raise %s",
 				ms/1000, timeoutName, *fn.Timeout.ToMilliseconds(nil)/1000, timeoutName)
@@ -341,6 +366,11 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 	if v := (*fn.Environment)[IntegrationTimeoutEnv]; fo.Environment != nil && (*fo.Environment)[IntegrationTimeoutEnv] != nil && resolved(v) {
 		if n, err := strconv.Atoi(*v); err != nil || n <= 0 {
 			bad("FunctionProps.Environment[%s] %q is not a number of milliseconds: leave it out (the construct sets it from IntegrationTimeout) or give a positive whole number", IntegrationTimeoutEnv, *v)
+		}
+	}
+	if v := (*fn.Environment)[TransferModeEnv]; fo.Environment != nil && (*fo.Environment)[TransferModeEnv] != nil && resolved(v) {
+		if want := map[bool]string{true: "STREAM", false: "BUFFERED"}[*d.ResponseStreaming]; !strings.EqualFold(*v, want) {
+			bad("FunctionProps.Environment[%s] %q contradicts ResponseStreaming %v: the function would answer in the other mode's format and API Gateway would fail every request; leave it out (the construct sets it)", TransferModeEnv, *v, *d.ResponseStreaming)
 		}
 	}
 	stageName := api.DeployOptions.StageName

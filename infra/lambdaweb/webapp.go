@@ -33,6 +33,11 @@ const PrefixHeader = restproxy.PrefixHeader
 // the API's integration timeout in milliseconds; the adapter reads it.
 const IntegrationTimeoutEnv = restproxy.IntegrationTimeoutEnv
 
+// TransferModeEnv is the function's environment variable that tells the
+// adapter the integration's response transfer mode; the construct sets it
+// to "STREAM" with ResponseStreaming.
+const TransferModeEnv = restproxy.TransferModeEnv
+
 // MetadataKey is the metadata key, on the REST API resource, under which the
 // construct records what local tools need to rebuild and run the WebApp
 // (see package assembly).
@@ -138,9 +143,14 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	// it, so that a disabled endpoint has no output and the names are ours.
 	w.RestApi.Node().TryRemoveChild(jsii.String("Endpoint"))
 
+	mode := awsapigateway.ResponseTransferMode_BUFFERED
+	if *p.ResponseStreaming {
+		mode = awsapigateway.ResponseTransferMode_STREAM
+	}
 	integration := awsapigateway.NewLambdaIntegration(w.Function, &awsapigateway.LambdaIntegrationOptions{
-		Proxy:   jsii.Bool(true),
-		Timeout: p.IntegrationTimeout,
+		Proxy:                jsii.Bool(true),
+		Timeout:              p.IntegrationTimeout,
+		ResponseTransferMode: mode,
 	})
 	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, nil)
 	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, nil)
@@ -157,7 +167,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		w.addCustomDomain(p.CustomDomain)
 	}
 	if p.CloudFront != nil {
-		w.addCloudFront(p.CloudFront)
+		w.addCloudFront(p.CloudFront, *p.ResponseStreaming)
 	}
 	return w
 }
@@ -248,14 +258,21 @@ func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
 	}
 }
 
-func (w *WebApp) addCloudFront(cf *CloudFrontProps) {
+func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool) {
 	// jsii needs the construct itself as scope, not the Go struct around it.
 	scope := w.Construct
+	// CloudFront waits this long for the first byte and between bytes. A
+	// stream may take longer to start; 60 s is the most CloudFront allows
+	// without a quota increase.
+	readTimeout := 30.0
+	if streaming {
+		readTimeout = 60
+	}
 	origin := awscloudfrontorigins.NewRestApiOrigin(w.RestApi, &awscloudfrontorigins.RestApiOriginProps{
 		// The function cannot tell CloudFront from the stage URL by the
 		// event; this header tells it that the public prefix is the root.
 		CustomHeaders: &map[string]*string{PrefixHeader: jsii.String("/")},
-		ReadTimeout:   awscdk.Duration_Seconds(jsii.Number(30)),
+		ReadTimeout:   awscdk.Duration_Seconds(jsii.Number(readTimeout)),
 	})
 	props := &awscloudfront.DistributionProps{
 		Comment: jsii.String("Go web app: HTTPS in front of the REST API"),

@@ -134,6 +134,25 @@ var configurations = []struct {
 			FunctionProps: &awslambda.FunctionProps{ReservedConcurrentExecutions: jsii.Number(5)},
 		}
 	}},
+	{name: "streaming", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{
+			ResponseStreaming:  jsii.Bool(true),
+			IntegrationTimeout: awscdk.Duration_Minutes(jsii.Number(5)),
+			Timeout:            awscdk.Duration_Minutes(jsii.Number(6)),
+		}
+	}},
+}
+
+// configuration returns the props of the named configuration.
+func configuration(tb testing.TB, name string) func(awscdk.Stack) *lambdaweb.WebAppProps {
+	tb.Helper()
+	for _, c := range configurations {
+		if c.name == name {
+			return c.props
+		}
+	}
+	tb.Fatalf("no configuration %q", name)
+	return nil
 }
 
 var hashRE = regexp.MustCompile(`[0-9a-f]{64}`)
@@ -375,6 +394,18 @@ func TestValidation(t *testing.T) {
 		{name: "base path the adapter would not honour", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{CustomDomain: &lambdaweb.CustomDomainProps{DomainName: jsii.String("example.com"), Certificate: certificate(s, "Cert1", "eu-west-1"), BasePath: jsii.String("shop/./v1")}}
 		}, want: `CustomDomain.BasePath "shop/./v1" is not a valid base path: use path segments such as "shop" or "shop/v1"`},
+		{name: "buffered integration above 29 s", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{IntegrationTimeout: awscdk.Duration_Seconds(jsii.Number(60)), Timeout: awscdk.Duration_Seconds(jsii.Number(90))}
+		}, want: "IntegrationTimeout 60 s is above the 29 s a buffered REST API allows: set ResponseStreaming to true (a stream may last up to 15 minutes), or keep it at 29 s or less"},
+		{name: "stream above 15 minutes", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{ResponseStreaming: jsii.Bool(true), IntegrationTimeout: awscdk.Duration_Seconds(jsii.Number(901)), Timeout: awscdk.Duration_Seconds(jsii.Number(900))}
+		}, want: "IntegrationTimeout 901 s is above 15 minutes, the longest API Gateway lets a stream last: use at most 900 s"},
+		{name: "stream longer than the function", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{ResponseStreaming: jsii.Bool(true), IntegrationTimeout: awscdk.Duration_Seconds(jsii.Number(120))}
+		}, want: "IntegrationTimeout 120 s is not below the function's Timeout 30 s: API Gateway would still wait after Lambda stopped the function; lower IntegrationTimeout or raise Timeout"},
+		{name: "escape hatch contradicts the transfer mode", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"APIGW_RESPONSE_TRANSFER_MODE": jsii.String("STREAM")}}}
+		}, want: `FunctionProps.Environment[APIGW_RESPONSE_TRANSFER_MODE] "STREAM" contradicts ResponseStreaming false: the function would answer in the other mode's format and API Gateway would fail every request; leave it out (the construct sets it)`},
 		{name: "two problems at once", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{MemorySize: jsii.Number(100), StageName: jsii.String("my stage")}
 		}, want: "MemorySize 100 is out of range: Lambda takes a whole number of MB from 128 to 10240\n" +
@@ -383,7 +414,7 @@ func TestValidation(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"aws:cdk:bundling-stacks": []string{}}})
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stack := awscdk.NewStack(app, jsii.String("Validation"+string(rune('A'+i))), nil)
+			stack := awscdk.NewStack(app, jsii.String(fmt.Sprintf("Validation%d", i)), nil)
 			props := tt.props(stack)
 			props.ModuleDir = jsii.String(moduleDir)
 			got := panicMessage(func() { lambdaweb.NewWebApp(stack, jsii.String("WebApp"), props) })
@@ -454,7 +485,7 @@ func TestSchemaValidationCatchesABadProperty(t *testing.T) {
 }
 
 func TestCustomDomainAndCloudFront(t *testing.T) {
-	tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, configurations[4].props) // all-options
+	tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, configuration(t, "all-options"))
 	hasResource(t, tmpl, "AWS::ApiGateway::DomainName", match(map[string]any{
 		"DomainName": "app.example.com", "SecurityPolicy": "TLS_1_2",
 		"EndpointConfiguration":  map[string]any{"Types": []string{"REGIONAL"}},
@@ -677,4 +708,45 @@ func TestRecordsItselfForLocalTools(t *testing.T) {
 	if err != nil || a.Construct != "Beta/ShopStack/Web" || !strings.HasPrefix(a.Record.Function, "WebFunction") {
 		t.Errorf("Select in the stage's stack: got %+v, %v", a.Record, err)
 	}
+}
+
+func TestResponseStreaming(t *testing.T) {
+	tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, func(awscdk.Stack) *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{
+			ResponseStreaming: jsii.Bool(true), IntegrationTimeout: awscdk.Duration_Minutes(jsii.Number(5)), Timeout: awscdk.Duration_Minutes(jsii.Number(6)),
+		}
+	})
+	methods := assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::ApiGateway::Method"), nil)
+	if len(*methods) != 2 {
+		t.Fatalf("methods: got %d, want 2", len(*methods))
+	}
+	for id, m := range *methods {
+		integ := (*m)["Properties"].(map[string]any)["Integration"].(map[string]any)
+		uri, _ := json.Marshal(integ["Uri"])
+		if integ["ResponseTransferMode"] != "STREAM" || integ["TimeoutInMillis"] != float64(300000) ||
+			!strings.Contains(string(uri), "lambda:path/2021-11-15/functions/") || !strings.Contains(string(uri), "/response-streaming-invocations") {
+			t.Errorf("method %s: got mode %v, timeout %v, URI %s; want STREAM, 300000 ms and the InvokeWithResponseStream URI", id, integ["ResponseTransferMode"], integ["TimeoutInMillis"], uri)
+		}
+	}
+	hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{
+		"Timeout":     360,
+		"Environment": map[string]any{"Variables": map[string]any{"APIGW_RESPONSE_TRANSFER_MODE": "STREAM", "APIGW_INTEGRATION_TIMEOUT_MS": "300000"}},
+	}))
+	// The local stack reads the mode back.
+	t.Run("buffered by default", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{}, func(awscdk.Stack) *lambdaweb.WebAppProps { return nil })
+		for id, m := range *assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::ApiGateway::Method"), nil) {
+			integ := (*m)["Properties"].(map[string]any)["Integration"].(map[string]any)
+			if integ["ResponseTransferMode"] != "BUFFERED" {
+				t.Errorf("method %s: got %v, want BUFFERED", id, integ["ResponseTransferMode"])
+			}
+		}
+		vars := assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::Lambda::Function"), nil)
+		for _, f := range *vars {
+			env, _ := json.Marshal((*f)["Properties"].(map[string]any)["Environment"])
+			if strings.Contains(string(env), "APIGW_RESPONSE_TRANSFER_MODE") {
+				t.Errorf("buffered function environment: got %s, want no transfer mode variable", env)
+			}
+		}
+	})
 }

@@ -72,11 +72,22 @@ func TestDevApp(t *testing.T) {
 // running starts a stack on free ports and stops it at the end of the test.
 func running(tb testing.TB, a assembly.WebApp) (*stack, *served) {
 	tb.Helper()
+	return runningWith(tb, a, nil)
+}
+
+// runningWith is running with a change to the stack's configuration; tests
+// stream at full speed.
+func runningWith(tb testing.TB, a assembly.WebApp, change func(*stackConfig)) (*stack, *served) {
+	tb.Helper()
 	var logs bytes.Buffer
-	s, err := startStack(context.Background(), stackConfig{
+	cfg := stackConfig{
 		App: a, AppDir: repoRoot, WorkDir: tb.TempDir(), Log: &lockedWriter{w: &logs},
-		StageAddr: "127.0.0.1:0", DomainAddr: "127.0.0.1:0",
-	})
+		StageAddr: "127.0.0.1:0", DomainAddr: "127.0.0.1:0", NoThrottle: true,
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	s, err := startStack(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,7 +98,7 @@ func running(tb testing.TB, a assembly.WebApp) (*stack, *served) {
 		}
 	}()
 	tb.Cleanup(func() {
-		pgid := s.emu.PGID()
+		pgid := s.pgid()
 		s.Close()
 		if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
 			tb.Errorf("a process of the stack is still running after Close (kill -0: %v)", err)

@@ -41,7 +41,7 @@ import (
 type options struct {
 	env, stack, construct, template string
 	stagePort, domainPort           int
-	verbose                         bool
+	verbose, noThrottle             bool
 }
 
 func main() {
@@ -53,6 +53,7 @@ func main() {
 	flag.IntVar(&o.stagePort, "stage-port", 3000, "port of the stage-URL door")
 	flag.IntVar(&o.domainPort, "domain-port", 3001, "port of the custom-domain door")
 	flag.BoolVar(&o.verbose, "v", false, "also print the function's and the emulator's own log lines")
+	flag.BoolVar(&o.noThrottle, "no-throttle", false, "stream at full speed past 10 MB (API Gateway slows a stream to 2 MB/s there)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "localstack: unexpected argument %q; see -help\n", flag.Arg(0))
@@ -81,9 +82,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under the Lambda runtime interface emulator\n", app.Entry)
+	runner := "the Lambda runtime interface emulator"
+	if app.API.Streaming() {
+		runner = "a Lambda Runtime API that streams (the emulator cannot)"
+	}
+	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under %s\n", app.Entry, runner)
 	s, err := startStack(ctx, stackConfig{
-		App: app, WorkDir: work, Log: out, Verbose: o.verbose,
+		App: app, WorkDir: work, Log: out, Verbose: o.verbose, NoThrottle: o.noThrottle,
 		StageAddr:  fmt.Sprintf("127.0.0.1:%d", o.stagePort),
 		DomainAddr: fmt.Sprintf("127.0.0.1:%d", o.domainPort),
 	})
@@ -96,8 +101,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	case <-ctx.Done():
 		fmt.Fprintln(out, "\nstopping")
 		return nil
-	case <-s.emu.Done():
-		return fmt.Errorf("the emulator stopped: %v", s.emu.Err())
+	case <-s.stopped:
+		return s.stoppedErr()
 	}
 }
 

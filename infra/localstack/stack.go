@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -29,6 +30,12 @@ type stackConfig struct {
 	WorkDir    string // holds the bootstrap, as /var/task does in Lambda
 	Log        io.Writer
 	Verbose    bool // forward the function's own log lines too
+	// NoThrottle streams at full speed past 10 MB; API Gateway does not.
+	NoThrottle bool
+	// streamUnderRIE runs a STREAM integration's bootstrap under the real
+	// RIE, which holds the streamed answer until the invocation ends: the
+	// reference for the answers both runtimes can serve, in tests.
+	streamUnderRIE bool
 }
 
 // stack is a running local stack: the function under the Lambda Runtime
@@ -38,7 +45,9 @@ type stack struct {
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
 	cfg     stackConfig
-	emu     *lambdalocal.Emulator
+	emu     *lambdalocal.Emulator   // BUFFERED integrations: the real RIE
+	rapi    *lambdalocal.RuntimeAPI // STREAM integrations: our Runtime API
+	stopped chan struct{}           // closed if the runtime stops for good
 	servers []*http.Server
 	initMu  sync.Mutex
 	initMs  float64 // set by an INIT report, taken by the next access line
@@ -80,16 +89,12 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	if runtime.GOOS != "linux" {
 		return nil, fmt.Errorf("the local stack runs Linux bootstraps under the emulator; this is %s (serve the handler with net/http instead)", runtime.GOOS)
 	}
-	rieBin, err := lambdalocal.EmulatorBinary()
-	if err != nil {
-		return nil, err
-	}
 	bootstrap, err := buildBootstrap(cfg)
 	if err != nil {
 		return nil, err
 	}
 
-	s := &stack{cfg: cfg, Invocations: make(chan apigwlocal.Invocation, 4096)}
+	s := &stack{cfg: cfg, Invocations: make(chan apigwlocal.Invocation, 4096), stopped: make(chan struct{})}
 	fn := cfg.App.Function
 	env := []string{
 		"AWS_LAMBDA_FUNCTION_NAME=local-web-app",
@@ -100,24 +105,49 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	for k, v := range fn.Environment {
 		env = append(env, k+"="+v)
 	}
-	s.emu, err = lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{
-		Binary: rieBin, Bootstrap: bootstrap, Env: env,
-		OnInit: func(ms float64) {
-			s.initMu.Lock()
-			s.initMs = ms
-			s.initMu.Unlock()
-		},
-		OnLine: func(line string) {
-			if cfg.Verbose {
-				s.logf("  λ %s", line)
-			}
-		},
-	})
-	if err != nil {
-		return nil, err
+	onInit := func(ms float64) {
+		s.initMu.Lock()
+		s.initMs = ms
+		s.initMu.Unlock()
+	}
+	onLine := func(line string) {
+		if cfg.Verbose {
+			s.logf("  λ %s", line)
+		}
+	}
+	var inv apigwlocal.Invoker
+	if cfg.App.API.Streaming() && !cfg.streamUnderRIE {
+		// The pinned RIE holds a response until the invocation ends and
+		// refuses one above 6 MB; STREAM integrations need a Runtime API
+		// that streams.
+		s.rapi, err = lambdalocal.StartRuntimeAPI(lambdalocal.RuntimeConfig{
+			Bootstrap: bootstrap, Env: env, Timeout: fn.Timeout, OnInit: onInit, OnLine: onLine,
+		})
+		if err != nil {
+			return nil, err
+		}
+		inv = streamingInvoker{s.rapi}
+	} else {
+		rieBin, err := lambdalocal.EmulatorBinary()
+		if err != nil {
+			return nil, err
+		}
+		s.emu, err = lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{
+			Binary: rieBin, Bootstrap: bootstrap, Env: env, OnInit: onInit, OnLine: onLine,
+		})
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			<-s.emu.Done()
+			close(s.stopped)
+		}()
+		inv = &serialInvoker{next: s.emu.RIE, slot: make(chan struct{}, 1)}
+		if cfg.App.API.Streaming() {
+			inv = heldStream{inv}
+		}
 	}
 
-	inv := &serialInvoker{next: s.emu.RIE, slot: make(chan struct{}, 1)}
 	doors := []struct {
 		addr string
 		cfg  apigwlocal.Config
@@ -137,6 +167,8 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		d.cfg.Resources = cfg.App.API.Resources
 		d.cfg.BinaryMediaTypes = cfg.App.API.BinaryMediaTypes
 		d.cfg.IntegrationTimeout = cfg.App.API.IntegrationTimeout
+		d.cfg.Streaming = cfg.App.API.Streaming()
+		d.cfg.StreamThrottle = !cfg.NoThrottle
 		d.cfg.OnInvoke = s.accessLog
 		srv := &http.Server{Handler: apigwlocal.New(inv, d.cfg), ReadHeaderTimeout: 10 * time.Second}
 		s.servers = append(s.servers, srv)
@@ -170,8 +202,8 @@ func (s *stack) accessLog(i apigwlocal.Invocation) {
 	if i.Err != nil {
 		extra += "  (" + i.Err.Error() + ")"
 	}
-	s.logf("%s %-6s %-40s %d %8.1f ms%s", time.Now().Format("15:04:05"), i.Method, i.Path, i.Status,
-		float64(i.Duration.Microseconds())/1000, extra)
+	s.logf("%s %-6s %-40s %d %8.1f ms %9s%s", time.Now().Format("15:04:05"), i.Method, i.Path, i.Status,
+		float64(i.Duration.Microseconds())/1000, size(i.Bytes), extra)
 }
 
 // Close stops the doors and the emulator with everything it started.
@@ -184,7 +216,57 @@ func (s *stack) Close() error {
 	if s.emu != nil {
 		s.emu.Close()
 	}
+	if s.rapi != nil {
+		s.rapi.Close()
+	}
 	return nil
+}
+
+// pgid is the process group of the function's runtime (0 when none runs).
+func (s *stack) pgid() int {
+	if s.emu != nil {
+		return s.emu.PGID()
+	}
+	return s.rapi.PGID()
+}
+
+// stoppedErr says why the runtime stopped for good.
+func (s *stack) stoppedErr() error {
+	if s.emu != nil {
+		return fmt.Errorf("the emulator stopped: %v", s.emu.Err())
+	}
+	return errors.New("the runtime stopped")
+}
+
+// heldStream serves a STREAM integration from a buffering invoker (the
+// RIE): the whole streamed answer at once.
+type heldStream struct{ apigwlocal.Invoker }
+
+func (h heldStream) InvokeStream(ctx context.Context, payload []byte) (io.ReadCloser, error) {
+	out, err := h.Invoke(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return io.NopCloser(bytes.NewReader(out)), nil
+}
+
+// streamingInvoker serves a STREAM integration from the Runtime API.
+type streamingInvoker struct{ api *lambdalocal.RuntimeAPI }
+
+func (s streamingInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return s.api.Invoke(ctx, payload)
+}
+
+func (s streamingInvoker) InvokeStream(ctx context.Context, payload []byte) (io.ReadCloser, error) {
+	res, err := s.api.InvokeStream(ctx, payload)
+	var fe *lambdalocal.FunctionError
+	if errors.As(err, &fe) {
+		return nil, fmt.Errorf("function error: %w", fe)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res.Body, nil
 }
 
 // serialInvoker lets one invocation run at a time, like one Lambda execution
@@ -219,4 +301,15 @@ func (s *serialInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// size formats a byte count for the access log.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

@@ -41,3 +41,44 @@
     update(true);
   });
 })();
+
+// With JavaScript on, the long computation reports its steps in place, as
+// server-sent events; without it, the link opens the streamed HTML page.
+(function () {
+  "use strict";
+  var link = document.getElementById("progress-link");
+  var live = document.getElementById("progress-live");
+  var bar = document.getElementById("progress-bar");
+  var text = document.getElementById("progress-text");
+  if (!link || !live || !bar || !text || !window.EventSource) return;
+  var source = null;
+
+  link.addEventListener("click", function (ev) {
+    ev.preventDefault();
+    if (source) return; // one run at a time
+    live.hidden = false;
+    bar.value = 0;
+    text.textContent = "Starting…";
+    source = new EventSource(link.getAttribute("data-events"));
+    source.addEventListener("step", function (e) {
+      var s = JSON.parse(e.data);
+      bar.max = s.of;
+      bar.value = s.step;
+      text.textContent = "Step " + s.step + " of " + s.of + ": " + s.primes + " primes below " + s.upto;
+    });
+    source.addEventListener("done", function (e) {
+      var s = JSON.parse(e.data);
+      text.textContent = "Done: " + s.primes + " primes below " + s.upto + " in " + s.of + " steps.";
+      source.close();
+      source = null;
+    });
+    source.onerror = function () {
+      // The stream ended before "done" (a deadline or a network error);
+      // EventSource would retry and start over, so stop here.
+      if (!source) return;
+      text.textContent = "The computation stopped before it finished.";
+      source.close();
+      source = null;
+    };
+  });
+})();

@@ -11,15 +11,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -309,4 +312,98 @@ func Screenshot(tb testing.TB, execPath, url, file string) {
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// CheckProgress runs the long computation of seconds seconds from the page
+// at url (the app's home) and checks that its first step is on screen
+// before the last: with script, in place on the home page (server-sent
+// events); without, in the streamed page the link opens.
+func CheckProgress(tb testing.TB, execPath, url string, seconds int, script bool) {
+	tb.Helper()
+	ctx, _ := start(tb, execPath)
+	if !script {
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#progress-link")); err != nil {
+		tb.Fatalf("load the home page: %v", err)
+	}
+	// What the page shows: the steps done so far, and whether it is done.
+	state := `(() => {
+	  const live = document.getElementById("progress-text");
+	  if (live) return [live.textContent.startsWith("Step") ? parseInt(live.textContent.slice(5)) : 0, live.textContent.startsWith("Done")];
+	  return [document.querySelectorAll("#steps li").length, !!document.getElementById("done")];
+	})()`
+	if script {
+		if err := chromedp.Do(ctx, chromedp.Click("#progress-link")); err != nil {
+			tb.Fatal(err)
+		}
+	} else {
+		// Clicking waits for nothing: the streamed page loads for the whole
+		// computation, and the test watches it grow.
+		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("progress-link").href`))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: href}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(time.Duration(seconds)*time.Second + 20*time.Second)
+	sawPartial := false
+	for time.Now().Before(deadline) {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[[]any](state))
+		if err == nil && len(s) == 2 {
+			steps, _ := s[0].(float64)
+			done, _ := s[1].(bool)
+			if done {
+				if !sawPartial {
+					tb.Errorf("the computation showed no step before it was done")
+				}
+				return
+			}
+			if steps >= 1 && int(steps) < seconds {
+				sawPartial = true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Fatalf("the %d-second computation did not finish on the page within %v", seconds, time.Duration(seconds)*time.Second+20*time.Second)
+}
+
+// Download clicks the page's download link and returns the saved file.
+func Download(tb testing.TB, execPath, url string) []byte {
+	tb.Helper()
+	ctx, _ := start(tb, execPath)
+	dir := tb.TempDir()
+	done := make(chan string, 1)
+	chromedp.ListenBrowser(ctx, func(ev any) {
+		if e, ok := ev.(*cdpbrowser.EventDownloadProgress); ok && e.State == cdpbrowser.DownloadProgressStateCompleted {
+			select {
+			case done <- e.GUID:
+			default:
+			}
+		}
+	})
+	events := true
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &events,
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#download-link"), chromedp.Click("#download-link")); err != nil {
+		tb.Fatalf("click the download link: %v", err)
+	}
+	select {
+	case guid := <-done:
+		b, err := os.ReadFile(filepath.Join(dir, guid))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	case <-time.After(90 * time.Second):
+		tb.Fatal("the download did not complete within 90 s")
+	}
+	return nil
 }

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// The two pages that pass the seed's limits when the function streams: a
+// download larger than Lambda's 6 MB, and a computation that runs longer
+// than API Gateway's 29 s.
+
+// downloadCSV streams one row for every hour from the date in "from"
+// (default 1900-01-01) to now: about 45 MB since 1900. Rows are produced as
+// they are written, so memory stays flat whatever the size.
+func (a *App) downloadCSV(w http.ResponseWriter, r *http.Request) {
+	from := r.URL.Query().Get("from")
+	if from == "" {
+		from = earliest.Format(time.DateOnly)
+	}
+	now := a.now().UTC()
+	if _, err := DaysSince(from, now); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	start, _ := time.Parse(time.DateOnly, from)
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="hours-since-`+from+`.csv"`)
+	h.Set("Cache-Control", "no-store")
+	if r.Method == http.MethodHead {
+		return
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	_, _ = io.WriteString(bw, "hour_utc,weekday,day_of_life,hour_of_life\n")
+	end := now.Truncate(time.Hour)
+	var row []byte
+	hour := 0
+	for t := start; !t.After(end); t = t.Add(time.Hour) {
+		if hour%8192 == 0 && r.Context().Err() != nil {
+			return // the client left or the deadline passed
+		}
+		hour++
+		row = t.AppendFormat(row[:0], time.RFC3339)
+		row = append(row, ',')
+		row = append(row, t.Weekday().String()...)
+		row = append(row, ',')
+		row = strconv.AppendInt(row, int64((hour-1)/24+1), 10)
+		row = append(row, ',')
+		row = strconv.AppendInt(row, int64(hour), 10)
+		row = append(row, '\n')
+		if _, err := bw.Write(row); err != nil {
+			return
+		}
+	}
+	_ = bw.Flush()
+}
+
+// progressSteps is the number of steps of a run of the long computation of
+// the given length: one a second.
+func progressSteps(d time.Duration) int { return max(1, int(d/time.Second)) }
+
+// progressDuration reads ?seconds= (1 to 900), else the app's default.
+func (a *App) progressDuration(r *http.Request) (time.Duration, error) {
+	v := r.URL.Query().Get("seconds")
+	if v == "" {
+		return a.progress, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 900 {
+		return 0, fmt.Errorf("seconds must be a whole number from 1 to 900, not %q", v)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// step is one step of the long computation: the primes of a range of the
+// numbers, counted for real.
+type step struct {
+	Step   int `json:"step"`
+	Of     int `json:"of"`
+	Primes int `json:"primes"` // below Upto, so far
+	Upto   int `json:"upto"`
+}
+
+const numbersPerStep = 50_000
+
+// compute runs the computation, calling report after each step; a step
+// takes at least a second, so the run lasts d. It stops when ctx ends.
+func compute(ctx context.Context, d time.Duration, report func(step) error) error {
+	n := progressSteps(d)
+	primes := 0
+	for i := 1; i <= n; i++ {
+		tick := time.NewTimer(time.Second)
+		primes += countPrimes((i-1)*numbersPerStep, i*numbersPerStep)
+		select {
+		case <-ctx.Done():
+			tick.Stop()
+			return ctx.Err()
+		case <-tick.C:
+		}
+		if err := report(step{Step: i, Of: n, Primes: primes, Upto: i * numbersPerStep}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countPrimes counts the primes in [lo, hi) by trial division: honest work,
+// small enough for one step.
+func countPrimes(lo, hi int) int {
+	count := 0
+	for n := max(lo, 2); n < hi; n++ {
+		prime := true
+		for d := 2; d*d <= n; d++ {
+			if n%d == 0 {
+				prime = false
+				break
+			}
+		}
+		if prime {
+			count++
+		}
+	}
+	return count
+}
+
+// progressPage streams an HTML page that grows by a line a step: it works
+// without JavaScript, as the browser renders the document as it arrives.
+func (a *App) progressPage(w http.ResponseWriter, r *http.Request) {
+	d, err := a.progressDuration(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	if r.Method == http.MethodHead {
+		return
+	}
+	data := a.data(r)
+	data.Seconds = int(d / time.Second)
+	flush := func() { _ = http.NewResponseController(w).Flush() }
+	if err := templates.ExecuteTemplate(w, "progress-head", data); err != nil {
+		return
+	}
+	flush()
+	start := a.now()
+	err = compute(r.Context(), d, func(s step) error {
+		if err := progressLine.Execute(w, s); err != nil {
+			return err
+		}
+		flush()
+		return nil
+	})
+	if err != nil {
+		return // the deadline or the client ended it; the adapter reports it
+	}
+	_ = templates.ExecuteTemplate(w, "progress-tail", struct {
+		pageData
+		Took string
+	}{data, a.now().Sub(start).Round(100 * time.Millisecond).String()})
+}
+
+var progressLine = template.Must(template.New("line").Parse(
+	`<li>Step {{.Step}} of {{.Of}}: {{.Primes}} primes below {{.Upto}}</li>` + "\n"))
+
+// progressEvents is the same computation as server-sent events, for the
+// page's script, which updates the home page in place.
+func (a *App) progressEvents(w http.ResponseWriter, r *http.Request) {
+	d, err := a.progressDuration(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	if r.Method == http.MethodHead {
+		return
+	}
+	rc := http.NewResponseController(w)
+	// A comment first, so the browser knows the stream is open.
+	_, _ = io.WriteString(w, ": started\n\n")
+	_ = rc.Flush()
+	var last step
+	err = compute(r.Context(), d, func(s step) error {
+		last = s
+		b, _ := json.Marshal(s)
+		if _, err := fmt.Fprintf(w, "event: step\ndata: %s\n\n", b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	})
+	if err != nil {
+		return
+	}
+	b, _ := json.Marshal(last)
+	_, _ = fmt.Fprintf(w, "event: done\ndata: %s\n\n", b)
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestDownloadCSV(t *testing.T) {
+	a := newApp(t, fixedNow)
+	t.Run("one day and a half", func(t *testing.T) {
+		w := get(t, a, "/download.csv?from=2026-11-28", nil)
+		if w.Code != 200 || w.Header().Get("Content-Type") != "text/csv; charset=utf-8" ||
+			w.Header().Get("Content-Disposition") != `attachment; filename="hours-since-2026-11-28.csv"` {
+			t.Fatalf("got %d %v", w.Code, w.Header())
+		}
+		lines := strings.Split(strings.TrimSuffix(w.Body.String(), "\n"), "\n")
+		// 2026-11-28T00 to 2026-11-29T23 (the clock says 23:30): 48 hours.
+		if len(lines) != 1+48 {
+			t.Fatalf("lines: got %d, want a header and 48 rows", len(lines))
+		}
+		if got, want := lines[1], "2026-11-28T00:00:00Z,Saturday,1,1"; got != want {
+			t.Errorf("first row: got %q, want %q", got, want)
+		}
+		if got, want := lines[48], "2026-11-29T23:00:00Z,Sunday,2,48"; got != want {
+			t.Errorf("last row: got %q, want %q", got, want)
+		}
+	})
+	t.Run("since 1900 passes 10 MB", func(t *testing.T) {
+		w := get(t, a, "/download.csv", nil)
+		if w.Code != 200 || w.Body.Len() < 10<<20 {
+			t.Fatalf("got %d with %d bytes, want more than 10 MB", w.Code, w.Body.Len())
+		}
+		sc := bufio.NewScanner(bytes.NewReader(w.Body.Bytes()))
+		rows := -1
+		for sc.Scan() {
+			rows++
+		}
+		if want := int(fixedNow.Truncate(time.Hour).Sub(earliest)/time.Hour) + 1; rows != want {
+			t.Errorf("rows: got %d, want %d, one an hour", rows, want)
+		}
+	})
+	for _, bad := range []string{"1899-12-31", "2027-01-01", "nope", "2026-02-30"} {
+		t.Run("bad "+bad, func(t *testing.T) {
+			if w := get(t, a, "/download.csv?from="+bad, nil); w.Code != 400 {
+				t.Errorf("got %d, want 400", w.Code)
+			}
+		})
+	}
+}
+
+// flushRecorder records when each flush happened and how much had been
+// written by then.
+type flushRecorder struct {
+	*httptest.ResponseRecorder
+	mu      sync.Mutex
+	start   time.Time
+	flushes []flushed
+}
+
+type flushed struct {
+	at   time.Duration
+	body string
+}
+
+func (f *flushRecorder) Flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.flushes = append(f.flushes, flushed{time.Since(f.start), f.Body.String()})
+}
+
+func TestProgressPageStreamsAStepASecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := newApp(t, fixedNow)
+		w := &flushRecorder{ResponseRecorder: httptest.NewRecorder(), start: time.Now()}
+		a.ServeHTTP(w, httptest.NewRequest("GET", "/progress?seconds=3", nil))
+		if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Fatalf("got %d %v", w.Code, w.Header())
+		}
+		if len(w.flushes) != 4 {
+			t.Fatalf("flushes: got %d, want the head and one per step", len(w.flushes))
+		}
+		if f := w.flushes[0]; f.at != 0 || !strings.Contains(f.body, "<h1>A 3-second computation</h1>") || strings.Contains(f.body, "<li>") {
+			t.Errorf("first flush: at %v %q, want the page's head at once", f.at, f.body)
+		}
+		for i, f := range w.flushes[1:] {
+			want := "<li>Step " + string(rune('1'+i)) + " of 3: "
+			if f.at != time.Duration(i+1)*time.Second || !strings.Contains(f.body, want) {
+				t.Errorf("flush %d: at %v, want %q at %v s", i+1, f.at, want, i+1)
+			}
+		}
+		if body := w.Body.String(); !strings.Contains(body, "<li>Step 3 of 3: 13848 primes below 150000</li>") || !strings.Contains(body, `<p id="done"><strong>Done</strong>`) {
+			t.Errorf("end of the page:\n%s", body)
+		}
+	})
+}
+
+func TestProgressEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := newApp(t, fixedNow)
+		w := get(t, a, "/progress/events?seconds=2", nil)
+		want := ": started\n\n" +
+			"event: step\ndata: {\"step\":1,\"of\":2,\"primes\":5133,\"upto\":50000}\n\n" +
+			"event: step\ndata: {\"step\":2,\"of\":2,\"primes\":9592,\"upto\":100000}\n\n" +
+			"event: done\ndata: {\"step\":2,\"of\":2,\"primes\":9592,\"upto\":100000}\n\n"
+		if w.Code != 200 || w.Header().Get("Content-Type") != "text/event-stream; charset=utf-8" || w.Body.String() != want {
+			t.Errorf("got %d %q\n%q", w.Code, w.Header().Get("Content-Type"), w.Body.String())
+		}
+	})
+}
+
+func TestProgressStopsWithTheRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := newApp(t, fixedNow)
+		r := httptest.NewRequest("GET", "/progress?seconds=60", nil)
+		ctx, cancel := context.WithTimeout(r.Context(), 2500*time.Millisecond)
+		defer cancel()
+		w := httptest.NewRecorder()
+		start := time.Now()
+		a.ServeHTTP(w, r.WithContext(ctx))
+		if took := time.Since(start); took != 2500*time.Millisecond {
+			t.Errorf("handler returned after %v, want it to stop at the 2.5 s deadline", took)
+		}
+		if n := strings.Count(w.Body.String(), "<li>"); n != 2 || strings.Contains(w.Body.String(), "Done") {
+			t.Errorf("steps: got %d, want 2 and no end", n)
+		}
+	})
+}
+
+func TestProgressBadSeconds(t *testing.T) {
+	a := newApp(t, fixedNow)
+	for _, v := range []string{"0", "901", "x", "-1"} {
+		for _, p := range []string{"/progress", "/progress/events"} {
+			if w := get(t, a, p+"?seconds="+v, nil); w.Code != http.StatusBadRequest {
+				t.Errorf("%s?seconds=%s: got %d, want 400", p, v, w.Code)
+			}
+		}
+	}
+}
+
+func TestLimitsLinksOnlyWhenStreaming(t *testing.T) {
+	for _, streaming := range []bool{false, true} {
+		a, err := New(WithClock(func() time.Time { return fixedNow }), WithStreaming(streaming), WithProgressDuration(45*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := get(t, a, "/", map[string]string{"X-Forwarded-Prefix": "/prod"}).Body.String()
+		hasLinks := strings.Contains(body, `<a id="download-link" href="/prod/download.csv" download>`) &&
+			strings.Contains(body, `href="/prod/progress?seconds=45" data-events="/prod/progress/events?seconds=45"`)
+		if hasLinks != streaming || strings.Contains(body, "Turn on response streaming") == streaming {
+			t.Errorf("streaming=%v: links shown %v\n%s", streaming, hasLinks, body)
+		}
+	}
+}
