@@ -49,6 +49,14 @@ func main() {
 	log.Println("bootstrap sizes")
 	doc.WriteString(sizes())
 
+	log.Println("streaming vs buffered: time to first byte and peak RSS")
+	st, err := streamingTable()
+	if err != nil {
+		log.Fatal(err)
+	}
+	doc.WriteString(st)
+	fmt.Print(st)
+
 	log.Println("cold starts under the Lambda runtime interface emulator")
 	cold, err := coldStarts(21)
 	if err != nil {

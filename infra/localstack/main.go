@@ -216,7 +216,11 @@ func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) erro
 	if stack != "" {
 		args = append(args, stack)
 	}
-	fmt.Fprintf(out, "[1/3] synthesizing with %s %s (a first run compiles aws-cdk-go, about 75 s on 2 cores)\n", cdk, strings.Join(args, " "))
+	shown := cdk
+	if rel, err := filepath.Rel(cfg.dir, cdk); err == nil && !strings.HasPrefix(rel, "..") {
+		shown = rel
+	}
+	fmt.Fprintf(out, "[1/3] synthesizing with %s %s (a first run compiles aws-cdk-go, about 75 s on 2 cores)\n", shown, strings.Join(args, " "))
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, cdk, args...)
 	cmd.Dir, cmd.Env = cfg.dir, env

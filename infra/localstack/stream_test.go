@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,4 +201,40 @@ func TestBrowserStreamsThroughTheLocalStack(t *testing.T) {
 		}
 		fmt.Printf("download through the local stack: %.1f MB saved by Chromium, %d rows\n", float64(len(file))/(1<<20), len(lines)-1)
 	})
+}
+
+// peakRSS is a process's peak resident set (VmHWM), in bytes.
+func peakRSS(tb testing.TB, pid int) int64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		tb.Fatalf("read the bootstrap's status: %v", err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	tb.Fatal("no VmHWM in /proc/PID/status")
+	return 0
+}
+
+// TestStreamingMemoryOfTheBootstrap streams 50 MB from the real bootstrap
+// and bounds its peak RSS: the body is never held whole.
+func TestStreamingMemoryOfTheBootstrap(t *testing.T) {
+	const n, bound = 50 << 20, 32 << 20
+	s, _ := running(t, slowApp(true, 20*time.Second))
+	res, body := fetch(t, "GET", s.StageURL+"big?n="+itoa(n))
+	if res.StatusCode != 200 || len(body) != n {
+		t.Fatalf("got %d with %d bytes", res.StatusCode, len(body))
+	}
+	rss := peakRSS(t, s.pgid())
+	fmt.Printf("streaming 50 MB: the bootstrap's peak RSS is %.1f MB (bound %d MB)\n", float64(rss)/(1<<20), bound>>20)
+	if rss > bound {
+		t.Errorf("peak RSS %d bytes while streaming 50 MB; want under %d", rss, bound)
+	}
 }
