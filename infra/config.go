@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -44,6 +45,11 @@ type environment struct {
 		ZoneName                  string `json:"zoneName"`
 		DisableExecuteApiEndpoint bool   `json:"disableExecuteApiEndpoint"`
 	} `json:"customDomain"`
+	BasicAuth *struct {
+		Realm        *string  `json:"realm"`
+		SecretName   string   `json:"secretName"` // an existing secret; default: the stack creates one
+		CacheSeconds *float64 `json:"cacheSeconds"`
+	} `json:"basicAuth"`
 	CloudFront *struct {
 		DomainNames    []string `json:"domainNames"`
 		CertificateArn string   `json:"certificateArn"`
@@ -149,6 +155,15 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 			p.CustomDomain.HostedZone = awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("DomainZone"), &awsroute53.HostedZoneAttributes{
 				HostedZoneId: jsii.String(cd.HostedZoneID), ZoneName: jsii.String(cd.ZoneName),
 			})
+		}
+	}
+	if ba := e.BasicAuth; ba != nil {
+		p.BasicAuth = &lambdaweb.BasicAuthProps{Realm: ba.Realm}
+		if ba.SecretName != "" {
+			p.BasicAuth.Secret = awssecretsmanager.Secret_FromSecretNameV2(scope, jsii.String("BasicAuthSecret"), jsii.String(ba.SecretName))
+		}
+		if ba.CacheSeconds != nil {
+			p.BasicAuth.ResultsCacheTtl = awscdk.Duration_Seconds(ba.CacheSeconds)
 		}
 	}
 	if cf := e.CloudFront; cf != nil {

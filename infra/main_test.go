@@ -52,9 +52,37 @@ func TestEveryEnvironment(t *testing.T) {
 				t.Errorf("cdk-nag: %s", finding)
 			}
 			tmpl := assertions.Template_FromStack(stack, nil)
-			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+			env := envs[name].(map[string]any)
+			_, auth := env["basicAuth"]
+			functions, authorizers := 1, 0
+			if auth {
+				functions, authorizers = 2, 1 // the app and the authorizer
+			}
+			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(functions)))
+			tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Authorizer"), jsii.Number(float64(authorizers)))
 			tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::RestApi"), jsii.Number(1))
+			mode := "BUFFERED"
+			if env["responseStreaming"] == true {
+				mode = "STREAM"
+			}
+			for id, m := range *tmpl.FindResources(jsii.String("AWS::ApiGateway::Method"), nil) {
+				if got := (*m)["Properties"].(map[string]any)["Integration"].(map[string]any)["ResponseTransferMode"]; got != mode {
+					t.Errorf("method %s: transfer mode %v, want %s", id, got, mode)
+				}
+			}
 		})
+	}
+
+	for name, want := range map[string]bool{"dev": false, "staging": true, "prod": false} {
+		_, got := envs[name].(map[string]any)["basicAuth"]
+		if got != want {
+			t.Errorf("%s: basic auth %v, want %v (dev stays public, staging asks)", name, got, want)
+		}
+	}
+	for _, name := range []string{"dev", "staging", "prod"} {
+		if envs[name].(map[string]any)["responseStreaming"] != true {
+			t.Errorf("%s does not stream", name)
+		}
 	}
 
 	prod := assertions.Template_FromStack(app.Node().TryFindChild(jsii.String(StackPrefix+"prod")).(awscdk.Stack), nil)

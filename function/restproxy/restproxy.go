@@ -176,6 +176,19 @@ func (s *eventSource) event() *events.APIGatewayProxyRequest {
 	return s.ev
 }
 
+// PrincipalFromContext returns the principal a Lambda authorizer allowed
+// the request for (requestContext.authorizer.principalId): with the
+// lambdaweb construct's BasicAuth, the user name. It reports false when the
+// API has no authorizer.
+func PrincipalFromContext(ctx context.Context) (string, bool) {
+	e, ok := RequestFromContext(ctx)
+	if !ok {
+		return "", false
+	}
+	p, ok := e.RequestContext.Authorizer["principalId"].(string)
+	return p, ok && p != ""
+}
+
 // PrefixFromContext returns the public mount prefix of the request: "" when the
 // API is served at the root of its host, otherwise a path such as "/prod"
 // without a trailing slash. Outside Lambda it returns "".

@@ -157,3 +157,36 @@ func TestDecoderKnowsEveryEventField(t *testing.T) {
 		}
 	}
 }
+
+func TestPrincipalFromContext(t *testing.T) {
+	tests := []struct {
+		name       string
+		authorizer string
+		want       string
+		wantOK     bool
+	}{
+		{name: "basic auth user", authorizer: `,"authorizer":{"principalId":"zoë","user":"zoë","integrationLatency":12}`, want: "zoë", wantOK: true},
+		{name: "no authorizer", authorizer: ``, wantOK: false},
+		{name: "empty principal", authorizer: `,"authorizer":{"principalId":""}`, wantOK: false},
+		{name: "not a string", authorizer: `,"authorizer":{"principalId":42}`, wantOK: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			var gotOK bool
+			h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got, gotOK = PrincipalFromContext(r.Context())
+			}), WithLogger(slog.New(slog.DiscardHandler)))
+			event := `{"resource":"/","path":"/","httpMethod":"GET","requestContext":{"path":"/prod/","stage":"prod"` + tt.authorizer + `}}`
+			if _, err := h.Invoke(context.Background(), []byte(event)); err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want || gotOK != tt.wantOK {
+				t.Errorf("got %q, %v; want %q, %v", got, gotOK, tt.want, tt.wantOK)
+			}
+		})
+	}
+	if _, ok := PrincipalFromContext(context.Background()); ok {
+		t.Error("outside Lambda: want no principal")
+	}
+}

@@ -76,7 +76,7 @@ var templates = template.Must(template.New("web").Parse(`
 <p class="small">This deployment buffers its answers, so a download is capped at Lambda's 6 MB and an answer at API Gateway's 29 s. Turn on response streaming to pass both.</p>
 {{- end}}
 {{- end}}
-<footer><small>Served by an ordinary Go <code>net/http</code> handler on AWS Lambda behind API Gateway.</small></footer>
+<footer><small>Served by an ordinary Go <code>net/http</code> handler on AWS Lambda behind API Gateway.{{if .User}} Signed in as <span id="user">{{.User}}</span>.{{end}}</small></footer>
 </main>
 {{- if not .NotFound}}
 <script src="{{.Prefix}}/assets/{{.Script}}" defer></script>

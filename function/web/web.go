@@ -253,8 +253,9 @@ type pageData struct {
 	Today    string
 	Style    template.CSS
 	NotFound bool
-	Stream   bool // show the streaming pages
-	Seconds  int  // the long computation's default length
+	Stream   bool   // show the streaming pages
+	Seconds  int    // the long computation's default length
+	User     string // who logged in, with basic auth
 }
 
 func (a *App) data(r *http.Request) pageData {
@@ -269,6 +270,7 @@ func (a *App) data(r *http.Request) pageData {
 		Style:   template.CSS(style),
 		Stream:  a.streaming,
 		Seconds: int(a.progress / time.Second),
+		User:    user(r),
 	}
 }
 
@@ -401,6 +403,12 @@ func matchesETag(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// user is the basic-auth user the request was allowed for, or "".
+func user(r *http.Request) string {
+	u, _ := restproxy.PrincipalFromContext(r.Context())
+	return u
 }
 
 // acceptsGzip is the adapter's rule, so the app and the adapter never

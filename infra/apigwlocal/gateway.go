@@ -56,6 +56,9 @@ type Config struct {
 	APIID string
 	// OnInvoke, if set, is told about every invocation (for access logs).
 	OnInvoke func(Invocation)
+	// Authorizer, if set, guards every method, as the construct's basic
+	// auth does. Default: none (public).
+	Authorizer *TokenAuthorizer
 	// Streaming serves an integration with response transfer mode STREAM:
 	// the Invoker must also be a StreamInvoker, the function must answer in
 	// the streaming format, and its body reaches the client as it arrives.
@@ -71,6 +74,8 @@ type Config struct {
 
 // Invocation describes one request the Gateway served.
 type Invocation struct {
+	// Auth is how the authorizer decided: "" (none), "invoked" or "cached".
+	Auth     string
 	Method   string
 	Path     string
 	Status   int
@@ -139,9 +144,10 @@ func timeoutError(cause error) *gatewayError {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	cw := &countingWriter{ResponseWriter: w}
-	status, err := g.serve(cw, r)
+	var auth string
+	status, err := g.serve(cw, r, &auth)
 	if g.cfg.OnInvoke != nil {
-		g.cfg.OnInvoke(Invocation{Method: r.Method, Path: r.URL.RequestURI(), Status: status, Duration: time.Since(start), Bytes: cw.n, Err: err})
+		g.cfg.OnInvoke(Invocation{Auth: auth, Method: r.Method, Path: r.URL.RequestURI(), Status: status, Duration: time.Since(start), Bytes: cw.n, Err: err})
 	}
 	var cut *streamCut
 	if errors.As(err, &cut) {
@@ -164,11 +170,33 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) (int, error) {
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, auth *string) (int, error) {
 	reqID := newID()
 	e, err := g.Event(r, reqID)
 	if err != nil {
 		return writeError(w, reqID, err), err
+	}
+	if a := g.cfg.Authorizer; a != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), g.cfg.IntegrationTimeout)
+		authorized, cached, err := a.authorize(ctx, r, g.methodArn(r.Method, g.apiRelative(e)))
+		cancel()
+		switch {
+		case cached:
+			*auth = "cached"
+		case err != errUnauthorized || r.Header.Get("Authorization") != "":
+			*auth = "invoked"
+		}
+		if err != nil {
+			var ge *gatewayError
+			if errors.As(err, &ge) && (ge == errUnauthorized || ge == errAccessDenied) && a.Realm != "" {
+				// The construct's gateway responses: 401 with the realm.
+				w.Header().Set("WWW-Authenticate", `Basic realm="`+a.Realm+`", charset="UTF-8"`)
+				w.Header().Set("Cache-Control", "no-store")
+				err = errUnauthorized
+			}
+			return writeError(w, reqID, err), err
+		}
+		e.RequestContext.Authorizer = authorized
 	}
 	payload, err := json.Marshal(e)
 	if err != nil {

@@ -23,6 +23,9 @@ type WebApp struct {
 	Template string
 	API      API
 	Function Function
+	// AuthorizerFunction is the basic-auth authorizer's function; nil for
+	// a public API.
+	AuthorizerFunction *Function
 }
 
 // API is the REST API as the template configures it.
@@ -297,9 +300,25 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 }
 
 func (a *WebApp) readFunction(all map[string]cfnResource) error {
-	r, ok := all[a.Record.Function]
+	f, err := readFunction(all, a.Record.Function)
+	if err != nil {
+		return err
+	}
+	a.Function = f
+	if a.Record.Authorizer != nil {
+		af, err := readFunction(all, a.Record.Authorizer.Function)
+		if err != nil {
+			return fmt.Errorf("authorizer: %w", err)
+		}
+		a.AuthorizerFunction = &af
+	}
+	return nil
+}
+
+func readFunction(all map[string]cfnResource, id string) (Function, error) {
+	r, ok := all[id]
 	if !ok || r.Type != "AWS::Lambda::Function" {
-		return fmt.Errorf("its function %q is not a Lambda function of the template", a.Record.Function)
+		return Function{}, fmt.Errorf("its function %q is not a Lambda function of the template", id)
 	}
 	var p struct {
 		MemorySize    int
@@ -308,7 +327,7 @@ func (a *WebApp) readFunction(all map[string]cfnResource) error {
 		Environment   struct{ Variables map[string]any }
 	}
 	if err := json.Unmarshal(r.Properties, &p); err != nil {
-		return fmt.Errorf("function %s: %w", a.Record.Function, err)
+		return Function{}, fmt.Errorf("function %s: %w", id, err)
 	}
 	f := Function{MemorySize: p.MemorySize, Timeout: time.Duration(p.Timeout) * time.Second, Architecture: "x86_64", Environment: map[string]string{}}
 	// CloudFormation's defaults, for a template that leaves them out.
@@ -329,8 +348,7 @@ func (a *WebApp) readFunction(all map[string]cfnResource) error {
 		}
 	}
 	slices.Sort(f.Unresolved)
-	a.Function = f
-	return nil
+	return f, nil
 }
 
 // Select picks one WebApp: the one in stack (its display name, stack name

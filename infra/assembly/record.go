@@ -17,4 +17,16 @@ type Record struct {
 	Entry string `json:"entry"`
 	// Function is the logical ID of the function resource.
 	Function string `json:"function"`
+	// Authorizer is the basic-auth authorizer; nil for a public API.
+	Authorizer *AuthorizerRecord `json:"authorizer,omitempty"`
+}
+
+// AuthorizerRecord is what local tools need to run the basic-auth
+// authorizer: its main package, in the module that provides the construct.
+type AuthorizerRecord struct {
+	Module       string `json:"module"` // found with go list -m in the CDK app's directory
+	Entry        string `json:"entry"`
+	Function     string `json:"function"` // logical ID
+	Realm        string `json:"realm"`
+	CacheSeconds int    `json:"cacheSeconds"` // API Gateway's result cache TTL
 }

@@ -30,13 +30,19 @@ func acknowledge(c constructs.IConstruct, rule, reason string, appliesTo ...stri
 	res.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
 }
 
-func acknowledgeAPI(api awsapigateway.RestApi) {
-	const public = "A public web app: pages are for anyone with the URL; authentication is a separate choice for the app or an authorizer."
+func acknowledgeAPI(api awsapigateway.RestApi, basicAuth bool) {
+	const public = "A public web app: pages are for anyone with the URL; turn on BasicAuth for an internal one."
 	acknowledge(api, "AwsSolutions-APIG2",
 		"Every path and method goes to one net/http handler that validates its own input; API Gateway has no model of a web app's requests to check.")
 	acknowledge(api.DeploymentStage(), "AwsSolutions-APIG3",
 		"WAF costs a fixed monthly fee that an idle app should not pay; the stage is throttled instead. Attach a web ACL when the app needs one.")
 	for _, m := range *api.Methods() {
+		if basicAuth {
+			// APIG4 is met by the Lambda authorizer; COG4 asks for Cognito.
+			acknowledge(m, "AwsSolutions-COG4",
+				"Basic authentication by a Lambda TOKEN authorizer against bcrypt hashes in Secrets Manager: an internal app's users, not a Cognito user pool.")
+			continue
+		}
 		acknowledge(m, "AwsSolutions-APIG4", public)
 		acknowledge(m, "AwsSolutions-COG4", public)
 	}

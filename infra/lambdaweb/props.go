@@ -91,6 +91,11 @@ type WebAppProps struct {
 	// redirects HTTP to HTTPS.
 	// Default: none.
 	CloudFront *CloudFrontProps
+	// BasicAuth asks for a user name and password on every path (HTTP Basic
+	// authentication, checked by a Go Lambda authorizer against bcrypt
+	// hashes in Secrets Manager).
+	// Default: none (public).
+	BasicAuth *BasicAuthProps
 	// FunctionProps is an escape hatch for the Lambda function. Environment
 	// is merged with the construct's variables (a key set here wins; the
 	// integration timeout variable stays unless set here); every other
@@ -201,6 +206,7 @@ func (p *WebAppProps) defaults() WebAppProps {
 		}
 		d.CustomDomain = &cd
 	}
+	d.BasicAuth = d.BasicAuth.defaults()
 	if d.CloudFront != nil {
 		cf := *d.CloudFront
 		if cf.PriceClass == "" {
@@ -423,6 +429,9 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 		}
 	}
 
+	if d.BasicAuth != nil {
+		d.BasicAuth.validate(bad)
+	}
 	if cf := d.CloudFront; cf != nil {
 		hasNames := cf.DomainNames != nil && len(*cf.DomainNames) > 0
 		switch {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -62,6 +63,10 @@ type WebApp struct {
 	DomainName awsapigateway.DomainName
 	// Distribution is the CloudFront distribution; nil without CloudFront.
 	Distribution awscloudfront.Distribution
+	// Authorizer is the basic-auth authorizer function; nil without BasicAuth.
+	Authorizer awslambda.Function
+	// AuthSecret holds the basic-auth users; nil without BasicAuth.
+	AuthSecret awssecretsmanager.ISecret
 
 	// StageUrl is the stage URL, "https://{id}.execute-api.{region}.amazonaws.com/{stage}/";
 	// nil when the execute-api endpoint is disabled.
@@ -152,9 +157,16 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		Timeout:              p.IntegrationTimeout,
 		ResponseTransferMode: mode,
 	})
-	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, nil)
-	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, nil)
-	acknowledgeAPI(w.RestApi)
+	var methodOptions *awsapigateway.MethodOptions
+	if p.BasicAuth != nil {
+		methodOptions = &awsapigateway.MethodOptions{
+			Authorizer:        w.addBasicAuth(p.BasicAuth, p.LogRetention),
+			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
+		}
+	}
+	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, methodOptions)
+	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, methodOptions)
+	acknowledgeAPI(w.RestApi, p.BasicAuth != nil)
 	w.record(p)
 
 	if !*apiProps.DisableExecuteApiEndpoint {
@@ -167,7 +179,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		w.addCustomDomain(p.CustomDomain)
 	}
 	if p.CloudFront != nil {
-		w.addCloudFront(p.CloudFront, *p.ResponseStreaming)
+		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth != nil)
 	}
 	return w
 }
@@ -187,9 +199,15 @@ func (w *WebApp) record(p WebAppProps) {
 		Entry:     *p.Entry,
 		Function:  *awscdk.Stack_Of(w.Construct).GetLogicalId(fn),
 	}
-	api.AddMetadata(jsii.String(MetadataKey), map[string]any{
+	meta := map[string]any{
 		"construct": rec.Construct, "moduleDir": rec.ModuleDir, "module": rec.Module, "entry": rec.Entry, "function": rec.Function,
-	})
+	}
+	if p.BasicAuth != nil {
+		if a := w.authRecord(p.BasicAuth); a != nil {
+			meta["authorizer"] = map[string]any{"module": a.Module, "entry": a.Entry, "function": a.Function, "realm": a.Realm, "cacheSeconds": a.CacheSeconds}
+		}
+	}
+	api.AddMetadata(jsii.String(MetadataKey), meta)
 }
 
 // recordedDir is ModuleDir as the template records it: relative to the
@@ -258,7 +276,7 @@ func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
 	}
 }
 
-func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool) {
+func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming, basicAuth bool) {
 	// jsii needs the construct itself as scope, not the Go struct around it.
 	scope := w.Construct
 	// CloudFront waits this long for the first byte and between bytes. A
@@ -274,15 +292,35 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool) {
 		CustomHeaders: &map[string]*string{PrefixHeader: jsii.String("/")},
 		ReadTimeout:   awscdk.Duration_Seconds(jsii.Number(readTimeout)),
 	})
+	// The app sets its own Cache-Control; CloudFront passes every request
+	// through, with its query string and cookies.
+	var cachePolicy awscloudfront.ICachePolicy = awscloudfront.CachePolicy_CACHING_DISABLED()
+	if basicAuth {
+		// CloudFront forwards Authorization only when it is part of the
+		// cache key (an origin request policy may not forward it), which
+		// also means a cached answer can only reach a viewer who sent the
+		// very same credentials. A header in the key needs a TTL above 0:
+		// nothing is kept by default, and at most a second.
+		cachePolicy = awscloudfront.NewCachePolicy(scope, jsii.String("AuthCachePolicy"), &awscloudfront.CachePolicyProps{
+			Comment:             jsii.String("Forwards Authorization for basic auth, keyed by it; caches nothing by default"),
+			DefaultTtl:          awscdk.Duration_Seconds(jsii.Number(0)),
+			MinTtl:              awscdk.Duration_Seconds(jsii.Number(0)),
+			MaxTtl:              awscdk.Duration_Seconds(jsii.Number(1)),
+			HeaderBehavior:      awscloudfront.CacheHeaderBehavior_AllowList(jsii.String("Authorization")),
+			QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_All(),
+			CookieBehavior:      awscloudfront.CacheCookieBehavior_All(),
+			// Compress is on: CloudFront compresses for the viewer.
+			EnableAcceptEncodingGzip:   jsii.Bool(true),
+			EnableAcceptEncodingBrotli: jsii.Bool(true),
+		})
+	}
 	props := &awscloudfront.DistributionProps{
 		Comment: jsii.String("Go web app: HTTPS in front of the REST API"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
 			Origin:               origin,
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
 			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
-			// The app sets its own Cache-Control; CloudFront passes every
-			// request through, with its query string and cookies.
-			CachePolicy: awscloudfront.CachePolicy_CACHING_DISABLED(),
+			CachePolicy:          cachePolicy,
 			// Forwarding the viewer's Host makes execute-api answer 403.
 			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
 			ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),

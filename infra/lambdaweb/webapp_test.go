@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -132,6 +133,12 @@ var configurations = []struct {
 				HostedZone: z, EnableLogging: jsii.Bool(true),
 			},
 			FunctionProps: &awslambda.FunctionProps{ReservedConcurrentExecutions: jsii.Number(5)},
+		}
+	}},
+	{name: "basic-auth", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{
+			BasicAuth:  &lambdaweb.BasicAuthProps{Realm: jsii.String("Staff only")},
+			CloudFront: &lambdaweb.CloudFrontProps{},
 		}
 	}},
 	{name: "streaming", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
@@ -406,6 +413,12 @@ func TestValidation(t *testing.T) {
 		{name: "escape hatch contradicts the transfer mode", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"APIGW_RESPONSE_TRANSFER_MODE": jsii.String("STREAM")}}}
 		}, want: `FunctionProps.Environment[APIGW_RESPONSE_TRANSFER_MODE] "STREAM" contradicts ResponseStreaming false: the function would answer in the other mode's format and API Gateway would fail every request; leave it out (the construct sets it)`},
+		{name: "realm with a quote", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{Realm: jsii.String(`Bob's "app"`)}}
+		}, want: `BasicAuth.Realm "Bob's \"app\"" cannot go in a WWW-Authenticate header: use 1 to 100 printable ASCII characters without quotes or backslashes, such as "Staff only"`},
+		{name: "authorizer cache too long", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{ResultsCacheTtl: awscdk.Duration_Hours(jsii.Number(2))}}
+		}, want: "BasicAuth.ResultsCacheTtl 7200 s is out of range: API Gateway caches an authorizer's answer for 0 (off) to 3600 seconds"},
 		{name: "two problems at once", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{MemorySize: jsii.Number(100), StageName: jsii.String("my stage")}
 		}, want: "MemorySize 100 is out of range: Lambda takes a whole number of MB from 128 to 10240\n" +
@@ -748,5 +761,99 @@ func TestResponseStreaming(t *testing.T) {
 				t.Errorf("buffered function environment: got %s, want no transfer mode variable", env)
 			}
 		}
+	})
+}
+
+func TestBasicAuth(t *testing.T) {
+	tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, configuration(t, "basic-auth"))
+	tp := assertions.Template_FromJSON(&tmpl, nil)
+	authorizers := tp.FindResources(jsii.String("AWS::ApiGateway::Authorizer"), nil)
+	if len(*authorizers) != 1 {
+		t.Fatalf("authorizers: got %d, want 1", len(*authorizers))
+	}
+	var authID string
+	for id := range *authorizers {
+		authID = id
+	}
+	hasResource(t, tmpl, "AWS::ApiGateway::Authorizer", match(map[string]any{
+		"Type": "TOKEN", "IdentitySource": "method.request.header.Authorization", "AuthorizerResultTtlInSeconds": 300,
+	}))
+	for id, m := range *tp.FindResources(jsii.String("AWS::ApiGateway::Method"), nil) {
+		p := (*m)["Properties"].(map[string]any)
+		if p["AuthorizationType"] != "CUSTOM" || !reflect.DeepEqual(p["AuthorizerId"], map[string]any{"Ref": authID}) {
+			t.Errorf("method %s: got %v %v, want the authorizer", id, p["AuthorizationType"], p["AuthorizerId"])
+		}
+	}
+	for _, typ := range []string{"UNAUTHORIZED", "ACCESS_DENIED"} {
+		hasResource(t, tmpl, "AWS::ApiGateway::GatewayResponse", match(map[string]any{
+			"ResponseType": typ, "StatusCode": "401",
+			"ResponseParameters": map[string]any{
+				"gatewayresponse.header.WWW-Authenticate": `'Basic realm="Staff only", charset="UTF-8"'`,
+				"gatewayresponse.header.Cache-Control":    "'no-store'",
+			},
+		}))
+	}
+	// The authorizer's role reads that one secret and writes its own logs.
+	var secretID string
+	for id := range *tp.FindResources(jsii.String("AWS::SecretsManager::Secret"), nil) {
+		secretID = id
+	}
+	var logsID string
+	for id := range *tp.FindResources(jsii.String("AWS::Logs::LogGroup"), nil) {
+		if strings.HasPrefix(id, "WebAppAuthorizerLogs") {
+			logsID = id
+		}
+	}
+	hasResource(t, tmpl, "AWS::IAM::Policy", match(map[string]any{
+		"PolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{
+			map[string]any{"Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow",
+				"Resource": map[string]any{"Fn::GetAtt": []string{logsID, "Arn"}}},
+			map[string]any{"Action": []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}, "Effect": "Allow",
+				"Resource": map[string]any{"Ref": secretID}},
+		}},
+	}))
+	hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{
+		"Runtime": "provided.al2023", "MemorySize": 256, "Architectures": []string{"arm64"},
+		"Environment": map[string]any{"Variables": map[string]any{"BASIC_AUTH_SECRET_ID": map[string]any{"Ref": secretID}, "BASIC_AUTH_SECRET_TTL_SECONDS": "60"}},
+	}))
+	if out, _ := json.Marshal(tmpl["Outputs"]); !strings.Contains(string(out), "BasicAuthSecretName") {
+		t.Errorf("outputs: got %s, want the created secret's name", out)
+	}
+	// CloudFront forwards Authorization by keying its cache on it.
+	hasResource(t, tmpl, "AWS::CloudFront::CachePolicy", match(map[string]any{"CachePolicyConfig": assertions.Match_ObjectLike(&map[string]any{
+		"DefaultTTL": 0, "MaxTTL": 1, "MinTTL": 0,
+		"ParametersInCacheKeyAndForwardedToOrigin": assertions.Match_ObjectLike(&map[string]any{
+			"HeadersConfig": map[string]any{"HeaderBehavior": "whitelist", "Headers": []string{"Authorization"}},
+		}),
+	})}))
+	// APIG4 is met, not acknowledged; COG4 keeps a reason of its own.
+	raw, _ := json.Marshal(tmpl)
+	if strings.Contains(string(raw), "AwsSolutions-APIG4") {
+		t.Error("APIG4 is acknowledged although the methods have an authorizer")
+	}
+	if !strings.Contains(string(raw), "Basic authentication by a Lambda TOKEN authorizer") {
+		t.Error("COG4's acknowledgement does not say why basic auth stands in for Cognito")
+	}
+
+	t.Run("public apps keep the acknowledgements", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{}, func(awscdk.Stack) *lambdaweb.WebAppProps { return nil })
+		raw, _ := json.Marshal(tmpl)
+		if !strings.Contains(string(raw), "AwsSolutions-APIG4") || strings.Contains(string(raw), "AWS::ApiGateway::Authorizer") {
+			t.Error("a public app: want APIG4 acknowledged and no authorizer")
+		}
+	})
+	t.Run("an existing secret, caching off", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			secret := awssecretsmanager.Secret_FromSecretNameV2(s, jsii.String("Users"), jsii.String("team/users"))
+			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{Secret: secret, ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(0))}}
+		})
+		tp := assertions.Template_FromJSON(&tmpl, nil)
+		if n := len(*tp.FindResources(jsii.String("AWS::SecretsManager::Secret"), nil)); n != 0 {
+			t.Errorf("secrets created: %d, want none with an existing one", n)
+		}
+		hasResource(t, tmpl, "AWS::ApiGateway::Authorizer", match(map[string]any{"AuthorizerResultTtlInSeconds": 0}))
+		hasResource(t, tmpl, "AWS::ApiGateway::GatewayResponse", match(map[string]any{"ResponseParameters": assertions.Match_ObjectLike(&map[string]any{
+			"gatewayresponse.header.WWW-Authenticate": `'Basic realm="Restricted", charset="UTF-8"'`,
+		})}))
 	})
 }

@@ -40,6 +40,7 @@ import (
 
 type options struct {
 	env, stack, construct, template string
+	htpasswd                        string
 	stagePort, domainPort           int
 	verbose, noThrottle             bool
 }
@@ -50,6 +51,7 @@ func main() {
 	flag.StringVar(&o.stack, "stack", "", "serve a WebApp of this `stack` (its name as cdk ls prints it)")
 	flag.StringVar(&o.construct, "construct", "", "serve the WebApp at this construct `path` (as in aws:cdk:path, e.g. ShopStack/Storefront/Web)")
 	flag.StringVar(&o.template, "template", "", "read this synthesized template `file` instead of synthesizing")
+	flag.StringVar(&o.htpasswd, "htpasswd", "", "users for a WebApp with basic auth: a `file` of htpasswd -nbB lines, read by the real authorizer in place of the secret")
 	flag.IntVar(&o.stagePort, "stage-port", 3000, "port of the stage-URL door")
 	flag.IntVar(&o.domainPort, "domain-port", 3001, "port of the custom-domain door")
 	flag.BoolVar(&o.verbose, "v", false, "also print the function's and the emulator's own log lines")
@@ -74,6 +76,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "[2/3] %s\n", app)
+	if app.Authorizer != nil {
+		fmt.Fprintf(out, "      basic auth, realm %q, authorizer results cached %d s; users from %s\n", app.Authorizer.Realm, app.Authorizer.CacheSeconds, cmpOr(o.htpasswd, "(none: pass -htpasswd FILE)"))
+	} else if o.htpasswd != "" {
+		fmt.Fprintf(out, "      -htpasswd %s is ignored: %s has no basic auth\n", o.htpasswd, app.Construct)
+	}
 	for _, k := range app.Function.Unresolved {
 		fmt.Fprintf(out, "      environment variable %s is resolved at deploy time; left unset locally\n", k)
 	}
@@ -88,7 +95,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under %s\n", app.Entry, runner)
 	s, err := startStack(ctx, stackConfig{
-		App: app, WorkDir: work, Log: out, Verbose: o.verbose, NoThrottle: o.noThrottle,
+		App: app, WorkDir: work, Log: out, Verbose: o.verbose, NoThrottle: o.noThrottle, Htpasswd: o.htpasswd,
 		StageAddr:  fmt.Sprintf("127.0.0.1:%d", o.stagePort),
 		DomainAddr: fmt.Sprintf("127.0.0.1:%d", o.domainPort),
 	})
@@ -294,4 +301,11 @@ func newerUnder(dir, skip string, t time.Time) bool {
 		return nil
 	})
 	return newer
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/goapigw/webapp/infra/apigwlocal"
@@ -32,6 +36,9 @@ type stackConfig struct {
 	Verbose    bool // forward the function's own log lines too
 	// NoThrottle streams at full speed past 10 MB; API Gateway does not.
 	NoThrottle bool
+	// Htpasswd is the file of users for a WebApp with basic auth: the real
+	// authorizer reads it in place of the secret.
+	Htpasswd string
 	// streamUnderRIE runs a STREAM integration's bootstrap under the real
 	// RIE, which holds the streamed answer until the invocation ends: the
 	// reference for the answers both runtimes can serve, in tests.
@@ -45,6 +52,8 @@ type stack struct {
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
 	cfg     stackConfig
+	authEmu *lambdalocal.Emulator   // the basic-auth authorizer, under its own RIE
+	authN   atomic.Int64            // authorizer invocations
 	emu     *lambdalocal.Emulator   // BUFFERED integrations: the real RIE
 	rapi    *lambdalocal.RuntimeAPI // STREAM integrations: our Runtime API
 	stopped chan struct{}           // closed if the runtime stops for good
@@ -88,6 +97,9 @@ func buildBootstrap(cfg stackConfig) (string, error) {
 func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	if runtime.GOOS != "linux" {
 		return nil, fmt.Errorf("the local stack runs Linux bootstraps under the emulator; this is %s (serve the handler with net/http instead)", runtime.GOOS)
+	}
+	if cfg.App.Authorizer != nil && cfg.Htpasswd == "" {
+		return nil, fmt.Errorf("%s asks for basic authentication: pass -htpasswd FILE, a file of users written by htpasswd -nbB (for example: htpasswd -cbB users.htpasswd alice s3cret)", cfg.App.Construct)
 	}
 	bootstrap, err := buildBootstrap(cfg)
 	if err != nil {
@@ -148,6 +160,14 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		}
 	}
 
+	var authorizer *apigwlocal.TokenAuthorizer
+	if cfg.App.Authorizer != nil {
+		if authorizer, err = s.startAuthorizer(ctx, onLine); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+
 	doors := []struct {
 		addr string
 		cfg  apigwlocal.Config
@@ -168,6 +188,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		d.cfg.BinaryMediaTypes = cfg.App.API.BinaryMediaTypes
 		d.cfg.IntegrationTimeout = cfg.App.API.IntegrationTimeout
 		d.cfg.Streaming = cfg.App.API.Streaming()
+		d.cfg.Authorizer = authorizer
 		d.cfg.StreamThrottle = !cfg.NoThrottle
 		d.cfg.OnInvoke = s.accessLog
 		srv := &http.Server{Handler: apigwlocal.New(inv, d.cfg), ReadHeaderTimeout: 10 * time.Second}
@@ -199,6 +220,12 @@ func (s *stack) accessLog(i apigwlocal.Invocation) {
 	if initMs > 0 {
 		extra = fmt.Sprintf("  cold start, init %.1f ms", initMs)
 	}
+	switch i.Auth {
+	case "invoked":
+		extra += fmt.Sprintf("  authorizer invoked (%d so far)", s.authN.Load())
+	case "cached":
+		extra += "  authorizer cached"
+	}
 	if i.Err != nil {
 		extra += "  (" + i.Err.Error() + ")"
 	}
@@ -215,6 +242,9 @@ func (s *stack) Close() error {
 	}
 	if s.emu != nil {
 		s.emu.Close()
+	}
+	if s.authEmu != nil {
+		s.authEmu.Close()
 	}
 	if s.rapi != nil {
 		s.rapi.Close()
@@ -312,4 +342,58 @@ func size(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// startAuthorizer builds the WebApp's basic-auth authorizer from the module
+// that provides the construct and runs it under a RIE of its own, reading
+// the htpasswd file in place of the secret.
+func (s *stack) startAuthorizer(ctx context.Context, onLine func(string)) (*apigwlocal.TokenAuthorizer, error) {
+	rec, cfg := s.cfg.App.Authorizer, s.cfg
+	if cfg.Htpasswd == "" {
+		return nil, fmt.Errorf("%s asks for basic authentication: pass -htpasswd FILE, a file of users written by htpasswd -nbB (for example: htpasswd -cbB users.htpasswd alice s3cret)", cfg.App.Construct)
+	}
+	file, err := filepath.Abs(cfg.Htpasswd)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(file); err != nil {
+		return nil, fmt.Errorf("-htpasswd: %w", err)
+	}
+	list := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", rec.Module)
+	list.Dir = cmp.Or(cfg.AppDir, ".")
+	out, err := list.Output()
+	if err != nil {
+		return nil, fmt.Errorf("find module %s, which provides the authorizer: %w", rec.Module, err)
+	}
+	bin := filepath.Join(cfg.WorkDir, "authorizer", "bootstrap")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		return nil, err
+	}
+	b := gobuild.Build{ModuleDir: strings.TrimSpace(string(out)), Entry: rec.Entry, GOARCH: runtime.GOARCH}
+	if err := b.Run(bin); err != nil {
+		return nil, err
+	}
+	rieBin, err := lambdalocal.EmulatorBinary()
+	if err != nil {
+		return nil, err
+	}
+	fn := s.cfg.App.AuthorizerFunction
+	env := []string{"AWS_LAMBDA_FUNCTION_NAME=local-authorizer", "AWS_REGION=local", "BASIC_AUTH_HTPASSWD_FILE=" + file}
+	if fn != nil {
+		env = append(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(fn.MemorySize), "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(fn.Timeout.Seconds())))
+		for k, v := range fn.Environment {
+			env = append(env, k+"="+v)
+		}
+	}
+	s.authEmu, err = lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{Binary: rieBin, Bootstrap: bin, Env: env,
+		OnLine: func(line string) { onLine("authorizer: " + line) }})
+	if err != nil {
+		return nil, fmt.Errorf("start the authorizer: %w", err)
+	}
+	return &apigwlocal.TokenAuthorizer{
+		Invoker:  &serialInvoker{next: s.authEmu.RIE, slot: make(chan struct{}, 1)},
+		CacheTTL: time.Duration(rec.CacheSeconds) * time.Second,
+		Realm:    rec.Realm,
+		OnInvoke: func() { s.authN.Add(1) },
+	}, nil
 }

@@ -20,6 +20,7 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -406,4 +407,48 @@ func Download(tb testing.TB, execPath, url string) []byte {
 		tb.Fatal("the download did not complete within 90 s")
 	}
 	return nil
+}
+
+// Login loads the page at url, answers the browser's Basic authentication
+// prompt with user and password, and returns the name the page says is
+// signed in and the realm the prompt showed. It fails the test if no
+// prompt came.
+func Login(tb testing.TB, execPath, url, user, password string) (signedIn, realm string) {
+	tb.Helper()
+	ctx := browser(tb, execPath)
+	realms := make(chan string, 16)
+	err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *fetch.EventAuthRequired:
+			realms <- e.AuthChallenge.Realm
+			go func() {
+				_, _ = chromedp.Call(ctx, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{RequestID: e.RequestID,
+					AuthChallengeResponse: &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseProvideCredentials, Username: user, Password: password}})
+			}()
+		case *fetch.EventRequestPaused:
+			go func() {
+				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+			}()
+		}
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	on := true
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{HandleAuthRequests: &on}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#user")); err != nil {
+		tb.Fatalf("log in at %s: %v", url, err)
+	}
+	signedIn, err = chromedp.Run(ctx, chromedp.Text("#user"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	select {
+	case realm = <-realms:
+	default:
+		tb.Error("the browser showed no login prompt")
+	}
+	return signedIn, realm
 }
