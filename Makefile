@@ -66,15 +66,15 @@ check-env:
 	@if ! echo " $(ENVS) " | grep -q " $(ENV) "; then echo "unknown ENV '$(ENV)'; known environments: $(ENVS)" >&2; exit 2; fi
 
 .PHONY: diff
-diff: tools check-env ## Show what deploying ENV would change (ENV=dev|prod)
+diff: tools check-env ## Show what deploying ENV would change (ENV=dev|staging|prod)
 	$(CDK) diff $(APP)-$(ENV)
 
 .PHONY: deploy
-deploy: tools check-env ## Deploy ENV to the current AWS account (ENV=dev|prod)
+deploy: tools check-env ## Deploy ENV to the current AWS account (ENV=dev|staging|prod)
 	$(CDK) deploy $(APP)-$(ENV)
 
 .PHONY: destroy
-destroy: tools check-env ## Delete ENV's stack (ENV=dev|prod)
+destroy: tools check-env ## Delete ENV's stack (ENV=dev|staging|prod)
 	$(CDK) destroy $(APP)-$(ENV)
 
 .PHONY: golden

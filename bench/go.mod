@@ -11,6 +11,7 @@ require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
 	github.com/goapigw/webapp v0.0.0
+	golang.org/x/crypto v0.59.0
 )
 
 require (

@@ -57,6 +57,14 @@ func main() {
 	doc.WriteString(st)
 	fmt.Print(st)
 
+	log.Println("the basic-auth authorizer: size, cold and warm invocations")
+	at, err := authorizerTable(21)
+	if err != nil {
+		log.Fatal(err)
+	}
+	doc.WriteString(at)
+	fmt.Print(at)
+
 	log.Println("cold starts under the Lambda runtime interface emulator")
 	cold, err := coldStarts(21)
 	if err != nil {

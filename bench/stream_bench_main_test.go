@@ -25,3 +25,21 @@ func TestStreamingTable(t *testing.T) {
 	}
 	t.Log("\n" + table)
 }
+
+// TestAuthorizerTable measures the authorizer a few times and checks that
+// every figure was measured.
+func TestAuthorizerTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures real runtimes")
+	}
+	table, err := authorizerTable(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"bootstrap arm64: ", "bootstrap amd64: ", "| 5 | ", "| 10 | "} {
+		if !strings.Contains(table, want) {
+			t.Errorf("no %q in\n%s", want, table)
+		}
+	}
+	t.Log("\n" + table)
+}
