@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -157,5 +159,33 @@ func TestLimitsLinksOnlyWhenStreaming(t *testing.T) {
 		if hasLinks != streaming || strings.Contains(body, "Turn on response streaming") == streaming {
 			t.Errorf("streaming=%v: links shown %v\n%s", streaming, hasLinks, body)
 		}
+	}
+}
+
+// TestAssetURLsFollowTheirContent: an asset's URL carries the hash of its
+// bytes, so a changed asset gets a new URL and a cache that keeps the old
+// one for a year never serves it in its place.
+func TestAssetURLsFollowTheirContent(t *testing.T) {
+	a := newApp(t, fixedNow)
+	body := get(t, a, "/", nil).Body.String()
+	for _, file := range []string{"assets/app.js", "assets/arch.png"} {
+		b, err := assetFS.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		base := strings.TrimPrefix(file, "assets/")
+		ext := base[strings.LastIndexByte(base, '.'):]
+		want := "/assets/" + strings.TrimSuffix(base, ext) + "." + hex.EncodeToString(sum[:])[:10] + ext
+		if !strings.Contains(body, `"`+want+`"`) {
+			t.Errorf("the page does not link %s as %s", file, want)
+		}
+		if w := get(t, a, want, nil); w.Code != 200 || w.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("%s: got %d %q", want, w.Code, w.Header().Get("Cache-Control"))
+		}
+	}
+	// Another version's URL is not served as this one.
+	if w := get(t, a, "/assets/app.0000000000.js", nil); w.Code != 404 {
+		t.Errorf("an unknown version: got %d, want 404", w.Code)
 	}
 }

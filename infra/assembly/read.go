@@ -26,7 +26,23 @@ type WebApp struct {
 	// AuthorizerFunction is the basic-auth authorizer's function; nil for
 	// a public API.
 	AuthorizerFunction *Function
+	// CloudFront is the distribution's default cache behavior; nil without
+	// a distribution.
+	CloudFront *CloudFront
 }
+
+// CloudFront is what the local stack needs of a distribution.
+type CloudFront struct {
+	// CachingDisabled: the managed policy that keeps nothing.
+	CachingDisabled            bool
+	MinTTL, DefaultTTL, MaxTTL time.Duration
+	Headers                    []string // in the cache key
+	QueryStrings               bool     // all in the cache key
+	OriginHeaders              map[string]string
+}
+
+// cachingDisabled is the ID of CloudFront's managed CachingDisabled policy.
+const cachingDisabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 
 // API is the REST API as the template configures it.
 type API struct {
@@ -172,6 +188,13 @@ func ReadTemplate(path string) ([]WebApp, error) {
 		}
 		if err := a.readFunction(t.Resources); err != nil {
 			return nil, fmt.Errorf("template %s: WebApp %s: %w", path, rec.Construct, err)
+		}
+		if rec.Distribution != "" {
+			cf, err := readDistribution(t.Resources, rec.Distribution)
+			if err != nil {
+				return nil, fmt.Errorf("template %s: WebApp %s: %w", path, rec.Construct, err)
+			}
+			a.CloudFront = cf
 		}
 		apps = append(apps, a)
 	}
@@ -392,4 +415,62 @@ func List(apps []WebApp) string {
 		fmt.Fprintf(&b, "  -stack %s -construct %s  (%s)\n", a.Stack, a.Construct, a.Entry)
 	}
 	return b.String()
+}
+
+func readDistribution(all map[string]cfnResource, id string) (*CloudFront, error) {
+	r, ok := all[id]
+	if !ok || r.Type != "AWS::CloudFront::Distribution" {
+		return nil, fmt.Errorf("its distribution %q is not in the template", id)
+	}
+	var p struct {
+		DistributionConfig struct {
+			DefaultCacheBehavior struct {
+				CachePolicyID json.RawMessage `json:"CachePolicyId"`
+			}
+			Origins []struct {
+				OriginCustomHeaders []struct{ HeaderName, HeaderValue string }
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Properties, &p); err != nil {
+		return nil, fmt.Errorf("distribution %s: %w", id, err)
+	}
+	cf := &CloudFront{OriginHeaders: map[string]string{}}
+	for _, o := range p.DistributionConfig.Origins {
+		for _, h := range o.OriginCustomHeaders {
+			cf.OriginHeaders[h.HeaderName] = h.HeaderValue
+		}
+	}
+	raw := p.DistributionConfig.DefaultCacheBehavior.CachePolicyID
+	var managed string
+	if json.Unmarshal(raw, &managed) == nil {
+		if managed != cachingDisabled {
+			return nil, fmt.Errorf("distribution %s uses managed cache policy %s, which the local stack does not know", id, managed)
+		}
+		cf.CachingDisabled = true
+		return cf, nil
+	}
+	var ref struct{ Ref string }
+	if err := json.Unmarshal(raw, &ref); err != nil || all[ref.Ref].Type != "AWS::CloudFront::CachePolicy" {
+		return nil, fmt.Errorf("distribution %s: cache policy %s is not in the template", id, raw)
+	}
+	var cp struct {
+		CachePolicyConfig struct {
+			MinTTL, DefaultTTL, MaxTTL               float64
+			ParametersInCacheKeyAndForwardedToOrigin struct {
+				HeadersConfig      struct{ Headers []string }
+				QueryStringsConfig struct{ QueryStringBehavior string }
+			}
+		}
+	}
+	if err := json.Unmarshal(all[ref.Ref].Properties, &cp); err != nil {
+		return nil, fmt.Errorf("cache policy %s: %w", ref.Ref, err)
+	}
+	c := cp.CachePolicyConfig
+	cf.MinTTL = time.Duration(c.MinTTL * float64(time.Second))
+	cf.DefaultTTL = time.Duration(c.DefaultTTL * float64(time.Second))
+	cf.MaxTTL = time.Duration(c.MaxTTL * float64(time.Second))
+	cf.Headers = c.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers
+	cf.QueryStrings = c.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig.QueryStringBehavior == "all"
+	return cf, nil
 }

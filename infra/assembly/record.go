@@ -17,6 +17,8 @@ type Record struct {
 	Entry string `json:"entry"`
 	// Function is the logical ID of the function resource.
 	Function string `json:"function"`
+	// Distribution is the logical ID of the CloudFront distribution; "" without.
+	Distribution string `json:"distribution,omitempty"`
 	// Authorizer is the basic-auth authorizer; nil for a public API.
 	Authorizer *AuthorizerRecord `json:"authorizer,omitempty"`
 }

@@ -179,12 +179,16 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 		"WWW-Authenticate": jsii.String(`'Basic realm="` + *ba.Realm + `", charset="UTF-8"'`),
 		"Cache-Control":    jsii.String("'no-store'"),
 	}
-	for id, typ := range map[string]awsapigateway.ResponseType{
-		"Unauthorized": awsapigateway.ResponseType_UNAUTHORIZED(),
-		"AccessDenied": awsapigateway.ResponseType_ACCESS_DENIED(),
+	// A slice, not a map: the order decides the deployment's logical ID.
+	for _, r := range []struct {
+		id  string
+		typ awsapigateway.ResponseType
+	}{
+		{"Unauthorized", awsapigateway.ResponseType_UNAUTHORIZED()},
+		{"AccessDenied", awsapigateway.ResponseType_ACCESS_DENIED()},
 	} {
-		w.RestApi.AddGatewayResponse(jsii.String(id), &awsapigateway.GatewayResponseOptions{
-			Type: typ, StatusCode: jsii.String("401"), ResponseHeaders: headers,
+		w.RestApi.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{
+			Type: r.typ, StatusCode: jsii.String("401"), ResponseHeaders: headers,
 			Templates: &map[string]*string{"application/json": jsii.String(`{"message":"Unauthorized"}`)},
 		})
 	}

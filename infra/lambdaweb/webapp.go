@@ -63,6 +63,9 @@ type WebApp struct {
 	DomainName awsapigateway.DomainName
 	// Distribution is the CloudFront distribution; nil without CloudFront.
 	Distribution awscloudfront.Distribution
+	// CachePolicy is the distribution's cache policy, which honours the
+	// app's Cache-Control; nil without CloudFront.
+	CachePolicy awscloudfront.CachePolicy
 	// Authorizer is the basic-auth authorizer function; nil without BasicAuth.
 	Authorizer awslambda.Function
 	// AuthSecret holds the basic-auth users; nil without BasicAuth.
@@ -167,7 +170,6 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, methodOptions)
 	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, methodOptions)
 	acknowledgeAPI(w.RestApi, p.BasicAuth != nil)
-	w.record(p)
 
 	if !*apiProps.DisableExecuteApiEndpoint {
 		w.StageUrl = w.RestApi.Url()
@@ -179,8 +181,9 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		w.addCustomDomain(p.CustomDomain)
 	}
 	if p.CloudFront != nil {
-		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth != nil)
+		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth)
 	}
+	w.record(p)
 	return w
 }
 
@@ -201,6 +204,11 @@ func (w *WebApp) record(p WebAppProps) {
 	}
 	meta := map[string]any{
 		"construct": rec.Construct, "moduleDir": rec.ModuleDir, "module": rec.Module, "entry": rec.Entry, "function": rec.Function,
+	}
+	if w.Distribution != nil {
+		if d, ok := w.Distribution.Node().DefaultChild().(awscdk.CfnResource); ok {
+			meta["distribution"] = *awscdk.Stack_Of(w.Construct).GetLogicalId(d)
+		}
 	}
 	if p.BasicAuth != nil {
 		if a := w.authRecord(p.BasicAuth); a != nil {
@@ -276,7 +284,7 @@ func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
 	}
 }
 
-func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming, basicAuth bool) {
+func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicAuthProps) {
 	// jsii needs the construct itself as scope, not the Go struct around it.
 	scope := w.Construct
 	// CloudFront waits this long for the first byte and between bytes. A
@@ -292,35 +300,14 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming, basicAuth bool) {
 		CustomHeaders: &map[string]*string{PrefixHeader: jsii.String("/")},
 		ReadTimeout:   awscdk.Duration_Seconds(jsii.Number(readTimeout)),
 	})
-	// The app sets its own Cache-Control; CloudFront passes every request
-	// through, with its query string and cookies.
-	var cachePolicy awscloudfront.ICachePolicy = awscloudfront.CachePolicy_CACHING_DISABLED()
-	if basicAuth {
-		// CloudFront forwards Authorization only when it is part of the
-		// cache key (an origin request policy may not forward it), which
-		// also means a cached answer can only reach a viewer who sent the
-		// very same credentials. A header in the key needs a TTL above 0:
-		// nothing is kept by default, and at most a second.
-		cachePolicy = awscloudfront.NewCachePolicy(scope, jsii.String("AuthCachePolicy"), &awscloudfront.CachePolicyProps{
-			Comment:             jsii.String("Forwards Authorization for basic auth, keyed by it; caches nothing by default"),
-			DefaultTtl:          awscdk.Duration_Seconds(jsii.Number(0)),
-			MinTtl:              awscdk.Duration_Seconds(jsii.Number(0)),
-			MaxTtl:              awscdk.Duration_Seconds(jsii.Number(1)),
-			HeaderBehavior:      awscloudfront.CacheHeaderBehavior_AllowList(jsii.String("Authorization")),
-			QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_All(),
-			CookieBehavior:      awscloudfront.CacheCookieBehavior_All(),
-			// Compress is on: CloudFront compresses for the viewer.
-			EnableAcceptEncodingGzip:   jsii.Bool(true),
-			EnableAcceptEncodingBrotli: jsii.Bool(true),
-		})
-	}
+	w.CachePolicy = awscloudfront.NewCachePolicy(scope, jsii.String("CachePolicy"), edgeCachePolicy(auth))
 	props := &awscloudfront.DistributionProps{
 		Comment: jsii.String("Go web app: HTTPS in front of the REST API"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
 			Origin:               origin,
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
 			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
-			CachePolicy:          cachePolicy,
+			CachePolicy:          w.CachePolicy,
 			// Forwarding the viewer's Host makes execute-api answer 403.
 			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
 			ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),
@@ -368,4 +355,43 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming, basicAuth bool) {
 			awsroute53.NewAaaaRecord(scope, jsii.String(id+"AAAA"), &awsroute53.AaaaRecordProps{Zone: cf.HostedZone, RecordName: name, Target: target})
 		}
 	}
+}
+
+// edgeCachePolicy honours the origin's Cache-Control: an answer marked
+// cacheable (the app's hashed assets: public, max-age=31536000, immutable)
+// is kept at the edge and shared; one that says no-cache, no-store or
+// private, or says nothing (the default TTL is 0), reaches the function on
+// every request, as HTML does, revalidating with its ETag. The query string
+// is part of the key; cookies and the other headers are forwarded by the
+// origin request policy without splitting the cache.
+//
+// With basic auth the Authorization header joins the key: CloudFront
+// forwards it only then (an origin request policy may not), and a cached
+// answer can then only reach a viewer who sent the very same credentials.
+// Such answers are kept no longer than the authorizer's results are cached
+// (at least a second, which a header in the key needs), so the edge never
+// honours a credential longer than API Gateway itself does.
+func edgeCachePolicy(auth *BasicAuthProps) *awscloudfront.CachePolicyProps {
+	p := &awscloudfront.CachePolicyProps{
+		Comment:             jsii.String("Honours the app's Cache-Control; caches nothing it does not mark cacheable"),
+		MinTtl:              awscdk.Duration_Seconds(jsii.Number(0)),
+		DefaultTtl:          awscdk.Duration_Seconds(jsii.Number(0)),
+		MaxTtl:              awscdk.Duration_Days(jsii.Number(365)),
+		HeaderBehavior:      awscloudfront.CacheHeaderBehavior_None(),
+		QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_All(),
+		CookieBehavior:      awscloudfront.CacheCookieBehavior_None(),
+		// Compress is on: CloudFront keeps one copy per encoding.
+		EnableAcceptEncodingGzip:   jsii.Bool(true),
+		EnableAcceptEncodingBrotli: jsii.Bool(true),
+	}
+	if auth != nil {
+		p.Comment = jsii.String("Honours the app's Cache-Control, keyed by Authorization (basic auth), for at most the authorizer's cache TTL")
+		p.HeaderBehavior = awscloudfront.CacheHeaderBehavior_AllowList(jsii.String("Authorization"))
+		maxTtl := awscdk.Duration_Seconds(jsii.Number(1))
+		if !unresolved(auth.ResultsCacheTtl) && *auth.ResultsCacheTtl.ToSeconds(nil) > 1 {
+			maxTtl = auth.ResultsCacheTtl
+		}
+		p.MaxTtl = maxTtl
+	}
+	return p
 }

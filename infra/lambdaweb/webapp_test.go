@@ -536,7 +536,7 @@ func TestCustomDomainAndCloudFront(t *testing.T) {
 		}{
 			{"viewer protocol policy", behavior["ViewerProtocolPolicy"], "redirect-to-https"},
 			{"allowed methods", len(behavior["AllowedMethods"].([]any)), 7},
-			{"cache policy (CachingDisabled)", behavior["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+			{"cache policy (the construct's, honouring Cache-Control)", behavior["CachePolicyId"], map[string]any{"Ref": cachePolicyID(t, tmpl)}},
 			{"origin request policy (AllViewerExceptHostHeader)", behavior["OriginRequestPolicyId"], "b689b0a8-53d0-40ab-baf2-68738e2966ac"},
 			{"response headers policy (SecurityHeadersPolicy)", behavior["ResponseHeadersPolicyId"], "67f7725c-6f97-4210-82d7-5512b31e9d03"},
 			{"HTTP versions", cfg["HttpVersion"], "http2and3"},
@@ -856,4 +856,58 @@ func TestBasicAuth(t *testing.T) {
 			"gatewayresponse.header.WWW-Authenticate": `'Basic realm="Restricted", charset="UTF-8"'`,
 		})}))
 	})
+}
+
+// cachePolicyID is the logical ID of the template's only cache policy.
+func cachePolicyID(tb testing.TB, tmpl map[string]any) string {
+	tb.Helper()
+	var ids []string
+	for id := range *assertions.Template_FromJSON(&tmpl, nil).FindResources(jsii.String("AWS::CloudFront::CachePolicy"), nil) {
+		ids = append(ids, id)
+	}
+	if len(ids) != 1 {
+		tb.Fatalf("cache policies: got %v, want one", ids)
+	}
+	return ids[0]
+}
+
+// TestEdgeCachePolicy checks the policy that lets CloudFront keep what the
+// app marks cacheable, and nothing else; with basic auth, keyed by the
+// credentials for no longer than the authorizer's cache.
+func TestEdgeCachePolicy(t *testing.T) {
+	tests := []struct {
+		name        string
+		props       func(awscdk.Stack) *lambdaweb.WebAppProps
+		wantHeaders any
+		wantMaxTTL  float64
+	}{
+		{name: "public", props: configuration(t, "cloudfront"), wantHeaders: map[string]any{"HeaderBehavior": "none"}, wantMaxTTL: 31536000},
+		{name: "basic auth", props: configuration(t, "basic-auth"), wantHeaders: map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Authorization"}}, wantMaxTTL: 300},
+		{name: "basic auth, authorizer cache off", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{}, BasicAuth: &lambdaweb.BasicAuthProps{ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(0))}}
+		}, wantHeaders: map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Authorization"}}, wantMaxTTL: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, tt.props)
+			res := tmpl["Resources"].(map[string]any)[cachePolicyID(t, tmpl)].(map[string]any)
+			cfg := res["Properties"].(map[string]any)["CachePolicyConfig"].(map[string]any)
+			key := cfg["ParametersInCacheKeyAndForwardedToOrigin"].(map[string]any)
+			for _, c := range []struct {
+				name      string
+				got, want any
+			}{
+				{"min TTL", cfg["MinTTL"], float64(0)},
+				{"default TTL (nothing unmarked is kept)", cfg["DefaultTTL"], float64(0)},
+				{"max TTL", cfg["MaxTTL"], tt.wantMaxTTL},
+				{"headers in the key", key["HeadersConfig"], tt.wantHeaders},
+				{"query strings in the key", key["QueryStringsConfig"], map[string]any{"QueryStringBehavior": "all"}},
+				{"cookies not in the key", key["CookiesConfig"], map[string]any{"CookieBehavior": "none"}},
+			} {
+				if !reflect.DeepEqual(c.got, c.want) {
+					t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
 }

@@ -41,7 +41,7 @@ import (
 type options struct {
 	env, stack, construct, template string
 	htpasswd                        string
-	stagePort, domainPort           int
+	stagePort, domainPort, cdnPort  int
 	verbose, noThrottle             bool
 }
 
@@ -54,6 +54,7 @@ func main() {
 	flag.StringVar(&o.htpasswd, "htpasswd", "", "users for a WebApp with basic auth: a `file` of htpasswd -nbB lines, read by the real authorizer in place of the secret")
 	flag.IntVar(&o.stagePort, "stage-port", 3000, "port of the stage-URL door")
 	flag.IntVar(&o.domainPort, "domain-port", 3001, "port of the custom-domain door")
+	flag.IntVar(&o.cdnPort, "cloudfront-port", 3002, "port of the CloudFront door, for a WebApp with a distribution")
 	flag.BoolVar(&o.verbose, "v", false, "also print the function's and the emulator's own log lines")
 	flag.BoolVar(&o.noThrottle, "no-throttle", false, "stream at full speed past 10 MB (API Gateway slows a stream to 2 MB/s there)")
 	flag.Parse()
@@ -96,14 +97,19 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under %s\n", app.Entry, runner)
 	s, err := startStack(ctx, stackConfig{
 		App: app, WorkDir: work, Log: out, Verbose: o.verbose, NoThrottle: o.noThrottle, Htpasswd: o.htpasswd,
-		StageAddr:  fmt.Sprintf("127.0.0.1:%d", o.stagePort),
-		DomainAddr: fmt.Sprintf("127.0.0.1:%d", o.domainPort),
+		StageAddr:      fmt.Sprintf("127.0.0.1:%d", o.stagePort),
+		DomainAddr:     fmt.Sprintf("127.0.0.1:%d", o.domainPort),
+		CloudFrontAddr: fmt.Sprintf("127.0.0.1:%d", o.cdnPort),
 	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	fmt.Fprintf(out, "\n%s runs locally:\n  stage URL      %s\n  custom domain  %s\nOne line per request below; Ctrl-C stops everything.\n\n", app.Construct, s.StageURL, s.DomainURL)
+	fmt.Fprintf(out, "\n%s runs locally:\n  stage URL      %s\n  custom domain  %s\n", app.Construct, s.StageURL, s.DomainURL)
+	if s.CloudFrontURL != "" {
+		fmt.Fprintf(out, "  CloudFront     %s\n", s.CloudFrontURL)
+	}
+	fmt.Fprintf(out, "One line per request below; Ctrl-C stops everything.\n\n")
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(out, "\nstopping")

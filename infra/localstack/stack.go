@@ -21,6 +21,7 @@ import (
 
 	"github.com/goapigw/webapp/infra/apigwlocal"
 	"github.com/goapigw/webapp/infra/assembly"
+	"github.com/goapigw/webapp/infra/cloudfrontlocal"
 	"github.com/goapigw/webapp/infra/gobuild"
 	"github.com/goapigw/webapp/infra/lambdalocal"
 )
@@ -31,9 +32,12 @@ type stackConfig struct {
 	AppDir     string // the CDK app's directory, which App.ModuleDir is relative to; default "."
 	StageAddr  string // the stage-URL door, such as "127.0.0.1:3000"
 	DomainAddr string // the custom-domain door, such as "127.0.0.1:3001"
-	WorkDir    string // holds the bootstrap, as /var/task does in Lambda
-	Log        io.Writer
-	Verbose    bool // forward the function's own log lines too
+	// CloudFrontAddr is the CloudFront door, served when the WebApp has a
+	// distribution, such as "127.0.0.1:3002".
+	CloudFrontAddr string
+	WorkDir        string // holds the bootstrap, as /var/task does in Lambda
+	Log            io.Writer
+	Verbose        bool // forward the function's own log lines too
 	// NoThrottle streams at full speed past 10 MB; API Gateway does not.
 	NoThrottle bool
 	// Htpasswd is the file of users for a WebApp with basic auth: the real
@@ -49,6 +53,8 @@ type stackConfig struct {
 // Interface Emulator and two API Gateway doors in front of it.
 type stack struct {
 	StageURL, DomainURL string
+	CloudFrontURL       string // "" without a distribution
+	cdn                 *cloudfrontlocal.Distribution
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
 	cfg     stackConfig
@@ -177,6 +183,14 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		{addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + cfg.App.API.Stage + "/"},
 		{addr: cfg.DomainAddr, cfg: apigwlocal.Config{}, url: &s.DomainURL, path: "/"},
 	}
+	if cf := cfg.App.CloudFront; cf != nil && cfg.CloudFrontAddr != "" {
+		doors = append(doors, struct {
+			addr string
+			cfg  apigwlocal.Config
+			url  *string
+			path string
+		}{addr: cfg.CloudFrontAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.CloudFrontURL, path: "/"})
+	}
 	for _, d := range doors {
 		l, err := net.Listen("tcp", d.addr)
 		if err != nil {
@@ -191,7 +205,19 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		d.cfg.Authorizer = authorizer
 		d.cfg.StreamThrottle = !cfg.NoThrottle
 		d.cfg.OnInvoke = s.accessLog
-		srv := &http.Server{Handler: apigwlocal.New(inv, d.cfg), ReadHeaderTimeout: 10 * time.Second}
+		var handler http.Handler = apigwlocal.New(inv, d.cfg)
+		if d.url == &s.CloudFrontURL {
+			// CloudFront in front of the stage, with the template's cache
+			// policy and origin headers.
+			cf := cfg.App.CloudFront
+			s.cdn = cloudfrontlocal.New(cloudfrontlocal.Config{
+				Origin: handler, OriginPath: "/" + cfg.App.API.Stage, OriginHeaders: cf.OriginHeaders,
+				Policy: cloudfrontlocal.Policy{Disabled: cf.CachingDisabled, MinTTL: cf.MinTTL, DefaultTTL: cf.DefaultTTL,
+					MaxTTL: cf.MaxTTL, Headers: cf.Headers, QueryStrings: cf.QueryStrings},
+			})
+			handler = s.cdn
+		}
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		s.servers = append(s.servers, srv)
 		*d.url = "http://" + l.Addr().String() + d.path
 		go func() { _ = srv.Serve(l) }()

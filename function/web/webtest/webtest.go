@@ -452,3 +452,20 @@ func Login(tb testing.TB, execPath, url, user, password string) (signedIn, realm
 	}
 	return signedIn, realm
 }
+
+// Visit loads the page at url in a fresh browser, as a new viewer does,
+// and waits until it and everything it loads are in.
+func Visit(tb testing.TB, execPath, url string) {
+	tb.Helper()
+	ctx := browser(tb, execPath)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#birthdate")); err != nil {
+		tb.Fatalf("load %s: %v", url, err)
+	}
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => {
+	  const done = () => r([...document.images].every(i => i.complete && i.naturalWidth > 0));
+	  document.readyState === "complete" ? done() : addEventListener("load", done);
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil || !ok {
+		tb.Fatalf("the page at %s did not load completely: %v", url, err)
+	}
+}
