@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -45,6 +46,19 @@ type environment struct {
 		ZoneName                  string `json:"zoneName"`
 		DisableExecuteApiEndpoint bool   `json:"disableExecuteApiEndpoint"`
 	} `json:"customDomain"`
+	Tracing             *bool    `json:"tracing"`
+	ReservedConcurrency *float64 `json:"reservedConcurrency"`
+	Monitoring          *struct {
+		AlarmTopicArn   string   `json:"alarmTopicArn"` // an existing SNS topic for ALARM and OK
+		ServerErrorRate *float64 `json:"serverErrorRate"`
+		Dashboard       *bool    `json:"dashboard"`
+	} `json:"monitoring"`
+	Waf *struct {
+		WebAclArn           *string  `json:"webAclArn"`
+		CloudFrontWebAclArn *string  `json:"cloudFrontWebAclArn"`
+		Create              *bool    `json:"create"`
+		RateLimit           *float64 `json:"rateLimit"`
+	} `json:"waf"`
 	BasicAuth *struct {
 		Realm        *string  `json:"realm"`
 		SecretName   string   `json:"secretName"` // an existing secret; default: the stack creates one
@@ -112,6 +126,17 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 		ThrottlingBurstLimit: e.ThrottlingBurstLimit,
 		CloudWatchRole:       e.CloudWatchRole,
 		ResponseStreaming:    e.ResponseStreaming,
+		Tracing:              e.Tracing,
+		ReservedConcurrency:  e.ReservedConcurrency,
+	}
+	if m := e.Monitoring; m != nil {
+		p.Monitoring = &lambdaweb.MonitoringProps{ServerErrorRate: m.ServerErrorRate, Dashboard: m.Dashboard}
+		if m.AlarmTopicArn != "" {
+			p.Monitoring.AlarmTopic = awssns.Topic_FromTopicArn(scope, jsii.String("AlarmTopic"), jsii.String(m.AlarmTopicArn))
+		}
+	}
+	if w := e.Waf; w != nil {
+		p.Waf = &lambdaweb.WafProps{WebAclArn: w.WebAclArn, CloudFrontWebAclArn: w.CloudFrontWebAclArn, Create: w.Create, RateLimit: w.RateLimit}
 	}
 	if e.TimeoutSeconds != nil {
 		p.Timeout = awscdk.Duration_Seconds(e.TimeoutSeconds)

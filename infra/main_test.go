@@ -97,6 +97,21 @@ func TestEveryEnvironment(t *testing.T) {
 			})},
 		}),
 	}))
+	// Production readiness: alarms to the ops topic, tracing, a cost
+	// ceiling, and a cache policy that keeps the hashed assets at the edge.
+	prod.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
+	prod.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), assertions.Match_ObjectLike(&map[string]any{
+		"MetricName": "5XXError", "AlarmActions": []any{"arn:aws:sns:eu-west-1:111111111111:ops-alarms"},
+	}))
+	prod.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
+	prod.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), assertions.Match_ObjectLike(&map[string]any{"TracingEnabled": true}))
+	prod.HasResourceProperties(jsii.String("AWS::Lambda::Function"), assertions.Match_ObjectLike(&map[string]any{
+		"TracingConfig": map[string]any{"Mode": "Active"}, "ReservedConcurrentExecutions": 100,
+	}))
+	prod.HasResourceProperties(jsii.String("AWS::CloudFront::CachePolicy"), assertions.Match_ObjectLike(&map[string]any{
+		"CachePolicyConfig": assertions.Match_ObjectLike(&map[string]any{"DefaultTTL": 0, "MaxTTL": 31536000}),
+	}))
+
 	// The origin path is "/" and the stage, cut from the stage URL.
 	dists := prod.FindResources(jsii.String("AWS::CloudFront::Distribution"), nil)
 	for _, d := range *dists {

@@ -113,7 +113,7 @@ func (p *BasicAuthProps) validate(bad func(string, ...any)) {
 }
 
 // addBasicAuth provisions the authorizer and returns it for the methods.
-func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.RetentionDays) awsapigateway.IAuthorizer {
+func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.RetentionDays, tracing bool) awsapigateway.IAuthorizer {
 	scope := w.Construct
 	w.AuthSecret = ba.Secret
 	if w.AuthSecret == nil {
@@ -148,7 +148,12 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 	if err != nil {
 		panic(err)
 	}
+	fnTracing := awslambda.Tracing_DISABLED
+	if tracing {
+		fnTracing = awslambda.Tracing_ACTIVE
+	}
 	w.Authorizer = awslambda.NewFunction(scope, jsii.String("AuthorizerFunction"), &awslambda.FunctionProps{
+		Tracing:      fnTracing,
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Handler:      jsii.String("bootstrap"),
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -167,6 +172,9 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 		Description: jsii.String("Basic authentication for the Go web app (htpasswd, bcrypt)"),
 	})
 	w.Authorizer.Node().AddDependency(role)
+	if tracing {
+		acknowledgeTracing(role)
+	}
 
 	auth := awsapigateway.NewTokenAuthorizer(scope, jsii.String("Authorizer"), &awsapigateway.TokenAuthorizerProps{
 		Handler:         w.Authorizer,

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -30,12 +31,14 @@ func acknowledge(c constructs.IConstruct, rule, reason string, appliesTo ...stri
 	res.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
 }
 
-func acknowledgeAPI(api awsapigateway.RestApi, basicAuth bool) {
+func acknowledgeAPI(api awsapigateway.RestApi, basicAuth, waf bool) {
 	const public = "A public web app: pages are for anyone with the URL; turn on BasicAuth for an internal one."
 	acknowledge(api, "AwsSolutions-APIG2",
 		"Every path and method goes to one net/http handler that validates its own input; API Gateway has no model of a web app's requests to check.")
-	acknowledge(api.DeploymentStage(), "AwsSolutions-APIG3",
-		"WAF costs a fixed monthly fee that an idle app should not pay; the stage is throttled instead. Attach a web ACL when the app needs one.")
+	if !waf {
+		acknowledge(api.DeploymentStage(), "AwsSolutions-APIG3",
+			"WAF costs a fixed monthly fee that an idle app should not pay; the stage is throttled instead. Set Waf when the app needs one.")
+	}
 	for _, m := range *api.Methods() {
 		if basicAuth {
 			// APIG4 is met by the Lambda authorizer; COG4 asks for Cognito.
@@ -53,15 +56,26 @@ func acknowledgeAPI(api awsapigateway.RestApi, basicAuth bool) {
 	}
 }
 
-func acknowledgeDistribution(d awscloudfront.Distribution, hasCertificate, hasLogging bool) {
+func acknowledgeDistribution(d awscloudfront.Distribution, hasCertificate, hasLogging, hasWaf bool) {
 	acknowledge(d, "AwsSolutions-CFR1", "A web app for anyone with the URL: there is no country to block.")
-	acknowledge(d, "AwsSolutions-CFR2",
-		"WAF costs a fixed monthly fee that an idle app should not pay; the API stage is throttled. Attach a web ACL when the app needs one.")
+	if !hasWaf {
+		acknowledge(d, "AwsSolutions-CFR2",
+			"WAF costs a fixed monthly fee that an idle app should not pay; the API stage is throttled. Set Waf.CloudFrontWebAclArn when the app needs one.")
+	}
 	if !hasLogging {
 		acknowledge(d, "AwsSolutions-CFR3", "Access logging is off by choice (CloudFront.EnableLogging); the API stage keeps JSON access logs.")
 	}
 	if !hasCertificate {
 		acknowledge(d, "AwsSolutions-CFR4",
 			"Without aliases the distribution uses the default *.cloudfront.net certificate, whose minimum protocol CloudFront fixes; with aliases TLSv1.2_2021 is set.")
+	}
+}
+
+// acknowledgeTracing explains the one wildcard X-Ray tracing adds to a
+// function's role.
+func acknowledgeTracing(role awsiam.Role) {
+	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+		acknowledge(policy, "AwsSolutions-IAM5",
+			"X-Ray's PutTraceSegments and PutTelemetryRecords take no resource but *; Tracing adds only these.", "Resource::*")
 	}
 }

@@ -77,11 +77,14 @@ type WebAppProps struct {
 	// ThrottlingBurstLimit is the stage's burst of requests.
 	// Default: 100.
 	ThrottlingBurstLimit *float64
-	// CloudWatchRole creates the account-wide role that lets API Gateway
-	// write execution logs. There is one per account and region: set it to
-	// false in all but one stack of a region. With false, that role must
-	// already be set in the account's API Gateway settings, or the stage's
-	// ERROR logging fails to deploy.
+	// CloudWatchRole creates a role that lets API Gateway write the stage's
+	// execution and access logs, and sets it as the account's (one setting
+	// per account and region). Several stacks in one account each set it
+	// to a role of their own, all equivalent, and each role is retained
+	// when its stack is destroyed, so no stage is left pointing at a
+	// deleted role; the last deploy's role is the one in use. With false,
+	// the account must already have a role set, or the stage's logging
+	// fails to deploy.
 	// Default: true.
 	CloudWatchRole *bool
 	// CustomDomain serves the API under your own domain name.
@@ -91,6 +94,24 @@ type WebAppProps struct {
 	// redirects HTTP to HTTPS.
 	// Default: none.
 	CloudFront *CloudFrontProps
+	// Tracing turns on AWS X-Ray tracing for the stage and the functions.
+	// Default: false.
+	Tracing *bool
+	// ReservedConcurrency reserves, and caps, the function's concurrent
+	// executions: a ceiling on cost and on what a flood of requests can
+	// start (beyond it, requests get 429s). At least 1.
+	// Default: none (the account's unreserved pool).
+	ReservedConcurrency *float64
+	// Monitoring adds CloudWatch alarms on the API's 5XX rate and p99
+	// latency and on the function's errors and throttles, notifying an
+	// optional SNS topic, and a dashboard.
+	// Default: none.
+	Monitoring *MonitoringProps
+	// Waf attaches an AWS WAF web ACL to the stage (an existing one, or a
+	// minimal one the construct creates) and, with CloudFront, an existing
+	// CLOUDFRONT-scope one to the distribution.
+	// Default: none.
+	Waf *WafProps
 	// BasicAuth asks for a user name and password on every path (HTTP Basic
 	// authentication, checked by a Go Lambda authorizer against bcrypt
 	// hashes in Secrets Manager).
@@ -207,6 +228,11 @@ func (p *WebAppProps) defaults() WebAppProps {
 		d.CustomDomain = &cd
 	}
 	d.BasicAuth = d.BasicAuth.defaults()
+	d.Monitoring = d.Monitoring.defaults(d.IntegrationTimeout)
+	d.Waf = d.Waf.defaults()
+	if d.Tracing == nil {
+		d.Tracing = jsii.Bool(false)
+	}
 	if d.CloudFront != nil {
 		cf := *d.CloudFront
 		if cf.PriceClass == "" {
@@ -250,12 +276,16 @@ func (p WebAppProps) functionProps() awslambda.FunctionProps {
 		maps.Copy(env, *p.Environment)
 	}
 	fn := awslambda.FunctionProps{
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Handler:      jsii.String("bootstrap"),
-		Architecture: p.Architecture,
-		MemorySize:   p.MemorySize,
-		Timeout:      p.Timeout,
-		Description:  jsii.String("Go net/http app (" + *p.Entry + ") behind API Gateway"),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Handler:                      jsii.String("bootstrap"),
+		Architecture:                 p.Architecture,
+		MemorySize:                   p.MemorySize,
+		Timeout:                      p.Timeout,
+		Description:                  jsii.String("Go net/http app (" + *p.Entry + ") behind API Gateway"),
+		ReservedConcurrentExecutions: p.ReservedConcurrency,
+	}
+	if *p.Tracing {
+		fn.Tracing = awslambda.Tracing_ACTIVE
 	}
 	if o := p.FunctionProps; o != nil {
 		override(&fn, o)
@@ -280,16 +310,24 @@ func (p WebAppProps) restApiProps() awsapigateway.RestApiProps {
 			Status: jsii.Bool(true), User: jsii.Bool(true),
 		}),
 		LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+		TracingEnabled:       p.Tracing,
 		MetricsEnabled:       jsii.Bool(true),
 		ThrottlingRateLimit:  p.ThrottlingRateLimit,
 		ThrottlingBurstLimit: p.ThrottlingBurstLimit,
 	}
+	// Every stack that sets the account's logging role keeps its role when
+	// it is destroyed: another stack's stage may point at it.
+	var roleRemoval awscdk.RemovalPolicy
+	if p.CloudWatchRole != nil && *p.CloudWatchRole {
+		roleRemoval = awscdk.RemovalPolicy_RETAIN
+	}
 	api := awsapigateway.RestApiProps{
-		Description:               jsii.String("Serves the Go web app from Lambda."),
-		BinaryMediaTypes:          jsii.Strings("*/*"),
-		EndpointConfiguration:     &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
-		CloudWatchRole:            p.CloudWatchRole,
-		DisableExecuteApiEndpoint: jsii.Bool(disable),
+		CloudWatchRoleRemovalPolicy: roleRemoval,
+		Description:                 jsii.String("Serves the Go web app from Lambda."),
+		BinaryMediaTypes:            jsii.Strings("*/*"),
+		EndpointConfiguration:       &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
+		CloudWatchRole:              p.CloudWatchRole,
+		DisableExecuteApiEndpoint:   jsii.Bool(disable),
 	}
 	if o := p.RestApiProps; o != nil {
 		override(&api, o)
@@ -431,6 +469,16 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 
 	if d.BasicAuth != nil {
 		d.BasicAuth.validate(bad)
+	}
+	if d.Monitoring != nil {
+		d.Monitoring.validate(bad)
+	}
+	if d.Waf != nil {
+		d.Waf.validate(bad, d.CloudFront != nil)
+	}
+	if rc := fn.ReservedConcurrentExecutions; rc != nil && !unresolved(rc) && (*rc < 1 || *rc != float64(int(*rc))) {
+		bad("%s %v is not a whole number of executions of at least 1: 0 would stop the function; leave it unset for no limit",
+			name("ReservedConcurrency", "FunctionProps.ReservedConcurrentExecutions", fo.ReservedConcurrentExecutions != nil), *rc)
 	}
 	if cf := d.CloudFront; cf != nil {
 		hasNames := cf.DomainNames != nil && len(*cf.DomainNames) > 0

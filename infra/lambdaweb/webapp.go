@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -70,6 +72,13 @@ type WebApp struct {
 	Authorizer awslambda.Function
 	// AuthSecret holds the basic-auth users; nil without BasicAuth.
 	AuthSecret awssecretsmanager.ISecret
+	// WebAcl is the web ACL the construct created; nil unless Waf.Create.
+	WebAcl awswafv2.CfnWebACL
+	// Alarms are the CloudWatch alarms; empty without Monitoring.
+	Alarms []awscloudwatch.Alarm
+	// Dashboard is the CloudWatch dashboard; nil without Monitoring or
+	// with Monitoring.Dashboard false.
+	Dashboard awscloudwatch.Dashboard
 
 	// StageUrl is the stage URL, "https://{id}.execute-api.{region}.amazonaws.com/{stage}/";
 	// nil when the execute-api endpoint is disabled.
@@ -140,6 +149,9 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	w.Function = awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
 	if role != nil {
 		w.Function.Node().AddDependency(role)
+		if *p.Tracing {
+			acknowledgeTracing(role)
+		}
 	}
 
 	if apiProps.DeployOptions.AccessLogDestination == nil {
@@ -163,13 +175,19 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	var methodOptions *awsapigateway.MethodOptions
 	if p.BasicAuth != nil {
 		methodOptions = &awsapigateway.MethodOptions{
-			Authorizer:        w.addBasicAuth(p.BasicAuth, p.LogRetention),
+			Authorizer:        w.addBasicAuth(p.BasicAuth, p.LogRetention, *p.Tracing),
 			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
 		}
 	}
 	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, methodOptions)
 	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, methodOptions)
-	acknowledgeAPI(w.RestApi, p.BasicAuth != nil)
+	acknowledgeAPI(w.RestApi, p.BasicAuth != nil, p.Waf != nil && (p.Waf.WebAclArn != nil || *p.Waf.Create))
+	if p.Waf != nil {
+		w.addWaf(p.Waf)
+	}
+	if p.Monitoring != nil {
+		w.addMonitoring(p.Monitoring)
+	}
 
 	if !*apiProps.DisableExecuteApiEndpoint {
 		w.StageUrl = w.RestApi.Url()
@@ -181,7 +199,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		w.addCustomDomain(p.CustomDomain)
 	}
 	if p.CloudFront != nil {
-		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth)
+		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth, p.Waf)
 	}
 	w.record(p)
 	return w
@@ -284,7 +302,7 @@ func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
 	}
 }
 
-func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicAuthProps) {
+func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicAuthProps, waf *WafProps) {
 	// jsii needs the construct itself as scope, not the Go struct around it.
 	scope := w.Construct
 	// CloudFront waits this long for the first byte and between bytes. A
@@ -321,6 +339,11 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 		props.DomainNames = cf.DomainNames
 		props.Certificate = cf.Certificate
 	}
+	var edgeAcl bool
+	if waf != nil && waf.CloudFrontWebAclArn != nil {
+		props.WebAclId = waf.CloudFrontWebAclArn
+		edgeAcl = true
+	}
 	if cf.EnableLogging != nil && *cf.EnableLogging {
 		bucket := awss3.NewBucket(scope, jsii.String("CloudFrontLogs"), &awss3.BucketProps{
 			// CloudFront standard logging writes with ACLs.
@@ -335,7 +358,7 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 		props.LogBucket = bucket
 	}
 	w.Distribution = awscloudfront.NewDistribution(scope, jsii.String("Distribution"), props)
-	acknowledgeDistribution(w.Distribution, props.DomainNames != nil, props.EnableLogging != nil)
+	acknowledgeDistribution(w.Distribution, props.DomainNames != nil, props.EnableLogging != nil, edgeAcl)
 
 	if props.DomainNames != nil {
 		w.CloudFrontUrl = jsii.String("https://" + *(*cf.DomainNames)[0] + "/")

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -139,6 +140,14 @@ var configurations = []struct {
 		return &lambdaweb.WebAppProps{
 			BasicAuth:  &lambdaweb.BasicAuthProps{Realm: jsii.String("Staff only")},
 			CloudFront: &lambdaweb.CloudFrontProps{},
+		}
+	}},
+	{name: "operations", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{
+			Tracing:             jsii.Bool(true),
+			ReservedConcurrency: jsii.Number(20),
+			Monitoring:          &lambdaweb.MonitoringProps{AlarmTopic: awssns.NewTopic(s, jsii.String("Alarms"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})},
+			Waf:                 &lambdaweb.WafProps{Create: jsii.Bool(true)},
 		}
 	}},
 	{name: "streaming", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
@@ -419,6 +428,18 @@ func TestValidation(t *testing.T) {
 		{name: "authorizer cache too long", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{ResultsCacheTtl: awscdk.Duration_Hours(jsii.Number(2))}}
 		}, want: "BasicAuth.ResultsCacheTtl 7200 s is out of range: API Gateway caches an authorizer's answer for 0 (off) to 3600 seconds"},
+		{name: "reserved concurrency zero", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{ReservedConcurrency: jsii.Number(0)}
+		}, want: "ReservedConcurrency 0 is not a whole number of executions of at least 1: 0 would stop the function; leave it unset for no limit"},
+		{name: "WAF with nothing to attach", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Waf: &lambdaweb.WafProps{}}
+		}, want: "Waf is set without WebAclArn, CloudFrontWebAclArn or Create: name a web ACL, set Create to true, or leave Waf nil"},
+		{name: "WAF for a distribution that is not there", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Waf: &lambdaweb.WafProps{CloudFrontWebAclArn: jsii.String("arn:aws:wafv2:us-east-1:111111111111:global/webacl/x/1")}}
+		}, want: "Waf.CloudFrontWebAclArn is set without CloudFront: there is no distribution to attach it to; set CloudFront or drop it"},
+		{name: "error rate as a percentage", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Monitoring: &lambdaweb.MonitoringProps{ServerErrorRate: jsii.Number(5)}}
+		}, want: "Monitoring.ServerErrorRate 5 is not a share of requests: use a number between 0 and 1, such as 0.01 for 1 %"},
 		{name: "two problems at once", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{MemorySize: jsii.Number(100), StageName: jsii.String("my stage")}
 		}, want: "MemorySize 100 is out of range: Lambda takes a whole number of MB from 128 to 10240\n" +
@@ -909,5 +930,122 @@ func TestEdgeCachePolicy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestOperations(t *testing.T) {
+	tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, configuration(t, "operations"))
+	tp := assertions.Template_FromJSON(&tmpl, nil)
+	hasResource(t, tmpl, "AWS::Lambda::Function", match(map[string]any{"TracingConfig": map[string]any{"Mode": "Active"}, "ReservedConcurrentExecutions": 20}))
+	hasResource(t, tmpl, "AWS::ApiGateway::Stage", match(map[string]any{"TracingEnabled": true}))
+	alarms := tp.FindResources(jsii.String("AWS::CloudWatch::Alarm"), nil)
+	want := map[string]bool{"5XXError": false, "Latency": false, "Errors": false, "Throttles": false}
+	for id, a := range *alarms {
+		p := (*a)["Properties"].(map[string]any)
+		name, _ := p["MetricName"].(string)
+		if _, ok := want[name]; !ok {
+			t.Errorf("alarm %s on %q: not one of the four", id, name)
+			continue
+		}
+		want[name] = true
+		if len(p["AlarmActions"].([]any)) != 1 || len(p["OKActions"].([]any)) != 1 {
+			t.Errorf("alarm %s: actions %v %v, want the topic for ALARM and OK", id, p["AlarmActions"], p["OKActions"])
+		}
+		if name == "Latency" && (p["Threshold"] != float64(23200) || p["ExtendedStatistic"] != "p99") {
+			t.Errorf("latency alarm: threshold %v on %v, want 23200 ms (80 %% of 29 s) on p99", p["Threshold"], p["ExtendedStatistic"])
+		}
+		if name == "5XXError" && (p["Threshold"] != 0.01 || p["Statistic"] != "Average") {
+			t.Errorf("5XX alarm: %v on %v, want a 1 %% rate", p["Threshold"], p["Statistic"])
+		}
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("no alarm on %s", name)
+		}
+	}
+	tp.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
+	hasResource(t, tmpl, "AWS::WAFv2::WebACL", match(map[string]any{"Scope": "REGIONAL", "DefaultAction": map[string]any{"Allow": map[string]any{}}}))
+	acl, _ := json.Marshal(tp.FindResources(jsii.String("AWS::WAFv2::WebACL"), nil))
+	if !strings.Contains(string(acl), "AWSManagedRulesCommonRuleSet") || !strings.Contains(string(acl), `"RateBasedStatement":{"AggregateKeyType":"IP","Limit":1000}`) {
+		t.Errorf("web ACL: want the common rule set and a 1000-per-IP rate rule:\n%s", acl)
+	}
+	tp.ResourceCountIs(jsii.String("AWS::WAFv2::WebACLAssociation"), jsii.Number(1))
+	raw, _ := json.Marshal(tmpl)
+	if strings.Contains(string(raw), "AwsSolutions-APIG3") {
+		t.Error("APIG3 is acknowledged although a web ACL is attached")
+	}
+
+	t.Run("off by default", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{}, func(awscdk.Stack) *lambdaweb.WebAppProps { return nil })
+		tp := assertions.Template_FromJSON(&tmpl, nil)
+		for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation"} {
+			tp.ResourceCountIs(jsii.String(typ), jsii.Number(0))
+		}
+		hasResource(t, tmpl, "AWS::ApiGateway::Stage", match(map[string]any{"TracingEnabled": false}))
+		fns, _ := json.Marshal(tp.FindResources(jsii.String("AWS::Lambda::Function"), nil))
+		if strings.Contains(string(fns), "TracingConfig") || strings.Contains(string(fns), "ReservedConcurrentExecutions") {
+			t.Errorf("function: want no tracing and no reserved concurrency by default: %s", fns)
+		}
+	})
+	t.Run("existing web ACLs", func(t *testing.T) {
+		tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{
+				CloudFront: &lambdaweb.CloudFrontProps{},
+				Waf: &lambdaweb.WafProps{
+					WebAclArn:           jsii.String("arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/app/1"),
+					CloudFrontWebAclArn: jsii.String("arn:aws:wafv2:us-east-1:111111111111:global/webacl/edge/2"),
+				},
+			}
+		})
+		tp := assertions.Template_FromJSON(&tmpl, nil)
+		tp.ResourceCountIs(jsii.String("AWS::WAFv2::WebACL"), jsii.Number(0))
+		hasResource(t, tmpl, "AWS::WAFv2::WebACLAssociation", match(map[string]any{"WebACLArn": "arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/app/1"}))
+		hasResource(t, tmpl, "AWS::CloudFront::Distribution", match(map[string]any{"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+			"WebACLId": "arn:aws:wafv2:us-east-1:111111111111:global/webacl/edge/2",
+		})}))
+		raw, _ := json.Marshal(tmpl)
+		if strings.Contains(string(raw), "AwsSolutions-CFR2") || strings.Contains(string(raw), "AwsSolutions-APIG3") {
+			t.Error("WAF acknowledgements kept although both web ACLs are attached")
+		}
+	})
+}
+
+// TestTwoStacksInOneAccount synthesizes two environments side by side in one
+// account and region: each sets the account's logging role to a role of its
+// own, and both the role and the setting outlive their stack, so
+// destroying one leaves the other's stage logging working.
+func TestTwoStacksInOneAccount(t *testing.T) {
+	ctx := cdkjson.FeatureFlags(t, filepath.Join(moduleDir, "cdk.json"))
+	ctx["aws:cdk:bundling-stacks"] = []string{}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}
+	var stacks []awscdk.Stack
+	for _, name := range []string{"AppDev", "AppProd"} {
+		st := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: env})
+		lambdaweb.NewWebApp(st, jsii.String("WebApp"), &lambdaweb.WebAppProps{ModuleDir: jsii.String(moduleDir)})
+		stacks = append(stacks, st)
+	}
+	app.Synth(nil)
+	var policies []string
+	for _, st := range stacks {
+		tmpl := assertions.Template_FromStack(st, nil)
+		for _, typ := range []string{"AWS::ApiGateway::Account", "AWS::IAM::Role"} {
+			for id, r := range *tmpl.FindResources(jsii.String(typ), nil) {
+				if typ == "AWS::IAM::Role" && !strings.Contains(id, "CloudWatchRole") {
+					continue
+				}
+				if (*r)["DeletionPolicy"] != "Retain" || (*r)["UpdateReplacePolicy"] != "Retain" {
+					t.Errorf("%s %s: deletion %v, replace %v; want both Retain", *st.StackName(), id, (*r)["DeletionPolicy"], (*r)["UpdateReplacePolicy"])
+				}
+				if typ == "AWS::IAM::Role" {
+					b, _ := json.Marshal((*r)["Properties"])
+					policies = append(policies, string(b))
+				}
+			}
+		}
+		tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Account"), jsii.Number(1))
+	}
+	if len(policies) != 2 || policies[0] != policies[1] {
+		t.Errorf("the two stacks' logging roles differ, so the account's setting would depend on which deployed last:\n%v", policies)
 	}
 }
