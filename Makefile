@@ -33,9 +33,9 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 	@# The full log goes to bin/test.log; the screen gets the results, the
 	@# figures the tests measure, and every failure in full.
 	@if go test -count=1 -v ./... > bin/test.log 2>&1; then \
-		grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view)' bin/test.log; \
+		grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view|proactive controls)' bin/test.log; \
 	else \
-		grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view)' bin/test.log; \
+		grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view|proactive controls)' bin/test.log; \
 		echo "--- failures (full log: bin/test.log) ---"; \
 		grep -E -B2 -A40 -- '^\s*--- FAIL|^panic:' bin/test.log | head -300; \
 		exit 1; \

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/goapigw/webapp/internal/cdkjson"
+	"github.com/goapigw/webapp/internal/guard"
 )
 
 // cdkContext reads cdk.json's context, as the CLI passes it to the app.
@@ -51,6 +53,13 @@ func TestEveryEnvironment(t *testing.T) {
 				finding, _ := json.Marshal(e)
 				t.Errorf("cdk-nag: %s", finding)
 			}
+			// AWS Control Tower's proactive controls: fixed or acknowledged.
+			acked := guard.RequireAcknowledged(t, ".", filepath.Join(*asm.Directory(), *stack.TemplateFile())) // the test runs in the repository root
+			controls := map[string]bool{}
+			for _, f := range acked {
+				controls[f.Control] = true
+			}
+			fmt.Printf("proactive controls (%s): %d findings acknowledged, on %d controls\n", name, len(acked), len(controls))
 			tmpl := assertions.Template_FromStack(stack, nil)
 			env := envs[name].(map[string]any)
 			_, auth := env["basicAuth"]

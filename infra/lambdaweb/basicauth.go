@@ -132,6 +132,7 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 	}
 
 	logs := awslogs.NewLogGroup(scope, jsii.String("AuthorizerLogs"), &awslogs.LogGroupProps{Retention: logRetention})
+	acknowledgeLogGroup(logs, logRetention)
 	role := awsiam.NewRole(scope, jsii.String("AuthorizerRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Runs the basic-auth authorizer: its own logs and one secret, read only."),
@@ -172,6 +173,7 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 		Description: jsii.String("Basic authentication for the Go web app (htpasswd, bcrypt)"),
 	})
 	w.Authorizer.Node().AddDependency(role)
+	acknowledgeGuard(w.Authorizer, "CT.LAMBDA.PR.3", guardNoVPC)
 	if tracing {
 		acknowledgeTracing(role)
 	}

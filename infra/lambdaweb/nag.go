@@ -5,6 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -77,5 +79,86 @@ func acknowledgeTracing(role awsiam.Role) {
 	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
 		acknowledge(policy, "AwsSolutions-IAM5",
 			"X-Ray's PutTraceSegments and PutTelemetryRecords take no resource but *; Tracing adds only these.", "Resource::*")
+	}
+}
+
+// cfnOf is the CloudFormation resource of c: c itself for an L1 construct,
+// else its default child.
+func cfnOf(c constructs.IConstruct) awscdk.CfnResource {
+	if r, ok := c.(awscdk.CfnResource); ok {
+		return r
+	}
+	r, _ := c.Node().DefaultChild().(awscdk.CfnResource)
+	return r
+}
+
+// acknowledgeGuard records, in the resource's metadata, why an AWS Control
+// Tower proactive control does not apply to it (see internal/guard, which
+// the tests run over every template): the rule in guard.SuppressedRules, the
+// reason beside it.
+func acknowledgeGuard(c constructs.IConstruct, control, reason string) {
+	res := cfnOf(c)
+	if res == nil {
+		return
+	}
+	var rules []any
+	reasons := map[string]any{}
+	if prev, ok := res.GetMetadata(jsii.String("guard")).(map[string]any); ok {
+		if r, ok := prev["SuppressedRules"].([]any); ok {
+			rules = r
+		}
+		if r, ok := prev["Reasons"].(map[string]any); ok {
+			reasons = r
+		}
+	}
+	rules = append(rules, control)
+	reasons[control] = reason
+	res.AddMetadata(jsii.String("guard"), map[string]any{"SuppressedRules": rules, "Reasons": reasons})
+}
+
+// Reasons for the proactive controls the construct does not meet by design.
+const (
+	guardRetention = "Log retention is a choice (LogRetention, one month by default): these are an app's request and error logs, not an audit trail. Set LogRetention to a year or more where the control applies."
+	guardLogKMS    = "CloudWatch Logs encrypts log data at rest with keys it manages; a customer managed KMS key would add a key to administer and pay for, with no reader to keep out."
+	guardNoVPC     = "The function reaches no private network resource: a VPC would add NAT cost and cold-start time, and no protection for a web app behind API Gateway."
+	guardTracing   = "Tracing is a prop, off by default because X-Ray bills every trace; set Tracing to true to meet this control."
+	guardSourceArn = "The permission is limited by SourceArn to this API's execute-api ARN, an Fn::Join that the rule cannot read; in an environment-agnostic stack the account, which SourceAccount would need, is only known at deploy time."
+)
+
+// acknowledgeLogGroup explains the log controls a group does not meet.
+func acknowledgeLogGroup(lg constructs.IConstruct, retention awslogs.RetentionDays) {
+	if days, ok := retentionDays[retention]; !ok || days < 365 {
+		acknowledgeGuard(lg, "CT.CLOUDWATCH.PR.2", guardRetention)
+	}
+	acknowledgeGuard(lg, "CT.CLOUDWATCH.PR.3", guardLogKMS)
+}
+
+// retentionDays are the retention settings below or at a year that the
+// construct may be given.
+var retentionDays = map[awslogs.RetentionDays]int{
+	awslogs.RetentionDays_ONE_DAY: 1, awslogs.RetentionDays_THREE_DAYS: 3, awslogs.RetentionDays_FIVE_DAYS: 5,
+	awslogs.RetentionDays_ONE_WEEK: 7, awslogs.RetentionDays_TWO_WEEKS: 14, awslogs.RetentionDays_ONE_MONTH: 30,
+	awslogs.RetentionDays_TWO_MONTHS: 60, awslogs.RetentionDays_THREE_MONTHS: 90, awslogs.RetentionDays_FOUR_MONTHS: 120,
+	awslogs.RetentionDays_FIVE_MONTHS: 150, awslogs.RetentionDays_SIX_MONTHS: 180, awslogs.RetentionDays_ONE_YEAR: 365,
+	awslogs.RetentionDays_THIRTEEN_MONTHS: 400, awslogs.RetentionDays_EIGHTEEN_MONTHS: 545, awslogs.RetentionDays_TWO_YEARS: 731,
+	awslogs.RetentionDays_THREE_YEARS: 1096, awslogs.RetentionDays_FIVE_YEARS: 1827, awslogs.RetentionDays_TEN_YEARS: 3653,
+	awslogs.RetentionDays_INFINITE: 1 << 30,
+}
+
+// pinPermissions adds SourceAccount to the Lambda permissions below c when
+// the stack's account is known, which meets CT.LAMBDA.PR.2 (the rule cannot
+// read SourceArn's Fn::Join); otherwise it acknowledges the control.
+func pinPermissions(c constructs.IConstruct) {
+	account := awscdk.Stack_Of(c).Account()
+	for _, child := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		perm, ok := child.(awslambda.CfnPermission)
+		if !ok {
+			continue
+		}
+		if resolved(account) {
+			perm.AddPropertyOverride(jsii.String("SourceAccount"), account)
+		} else {
+			acknowledgeGuard(perm, "CT.LAMBDA.PR.2", guardSourceArn)
+		}
 	}
 }

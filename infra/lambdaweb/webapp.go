@@ -147,6 +147,10 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		},
 	})
 	w.Function = awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
+	acknowledgeGuard(w.Function, "CT.LAMBDA.PR.3", guardNoVPC)
+	if w.LogGroup != nil {
+		acknowledgeLogGroup(w.LogGroup, p.LogRetention)
+	}
 	if role != nil {
 		w.Function.Node().AddDependency(role)
 		if *p.Tracing {
@@ -156,6 +160,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 
 	if apiProps.DeployOptions.AccessLogDestination == nil {
 		w.AccessLogGroup = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention})
+		acknowledgeLogGroup(w.AccessLogGroup, p.LogRetention)
 		apiProps.DeployOptions.AccessLogDestination = awsapigateway.NewLogGroupLogDestination(w.AccessLogGroup)
 	}
 	w.RestApi = awsapigateway.NewRestApi(c, jsii.String("Api"), &apiProps)
@@ -182,6 +187,9 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, methodOptions)
 	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, methodOptions)
 	acknowledgeAPI(w.RestApi, p.BasicAuth != nil, p.Waf != nil && (p.Waf.WebAclArn != nil || *p.Waf.Create))
+	if api := apiProps.DeployOptions.TracingEnabled; api == nil || !*api {
+		acknowledgeGuard(w.RestApi.DeploymentStage(), "CT.APIGATEWAY.PR.2", guardTracing)
+	}
 	if p.Waf != nil {
 		w.addWaf(p.Waf)
 	}
@@ -201,6 +209,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	if p.CloudFront != nil {
 		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth, p.Waf)
 	}
+	pinPermissions(w.Construct)
 	w.record(p)
 	return w
 }
@@ -351,14 +360,35 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 			Encryption:        awss3.BucketEncryption_S3_MANAGED,
 			EnforceSSL:        jsii.Bool(true),
-			LifecycleRules:    &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(90))}},
+			Versioned:         jsii.Bool(true),
+			LifecycleRules: &[]*awss3.LifecycleRule{{
+				Expiration:                  awscdk.Duration_Days(jsii.Number(90)),
+				NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
+			}},
 		})
+		acknowledgeGuard(bucket, "CT.S3.PR.2", "This bucket receives CloudFront's access logs; logging its own access would log the logs.")
+		acknowledgeGuard(bucket, "CT.S3.PR.4", "Nothing reacts to new log files; event notifications would have no subscriber.")
+		acknowledgeGuard(bucket, "CT.S3.PR.9", "Object Lock would keep access logs past their 90-day expiry; they are operational logs, not records to preserve.")
+		acknowledgeGuard(bucket, "CT.S3.PR.10", "CloudFront standard logging cannot deliver to a bucket encrypted with SSE-KMS; the bucket uses SSE-S3.")
 		acknowledge(bucket, "AwsSolutions-S1", "This bucket receives CloudFront's access logs; logging its own access would log the logs.")
 		props.EnableLogging = jsii.Bool(true)
 		props.LogBucket = bucket
 	}
 	w.Distribution = awscloudfront.NewDistribution(scope, jsii.String("Distribution"), props)
 	acknowledgeDistribution(w.Distribution, props.DomainNames != nil, props.EnableLogging != nil, edgeAcl)
+	acknowledgeGuard(w.Distribution, "CT.CLOUDFRONT.PR.1",
+		"The origin is an app that answers / itself; a default root object would rewrite / to a file the app does not have.")
+	acknowledgeGuard(w.Distribution, "CT.CLOUDFRONT.PR.4",
+		"The one origin is this stack's API; failover needs a second deployment in another region, which is a choice beyond this construct.")
+	if props.EnableLogging == nil {
+		acknowledgeGuard(w.Distribution, "CT.CLOUDFRONT.PR.5", "Access logging is off by choice (CloudFront.EnableLogging); the API stage keeps JSON access logs of every request.")
+	}
+	if props.DomainNames == nil {
+		const defaultCert = "Without aliases the distribution uses the default *.cloudfront.net certificate, whose protocol and SNI settings CloudFront fixes; with CloudFront.DomainNames the construct sets an ACM certificate, SNI and TLSv1.2_2021."
+		for _, control := range []string{"CT.CLOUDFRONT.PR.6", "CT.CLOUDFRONT.PR.7", "CT.CLOUDFRONT.PR.9"} {
+			acknowledgeGuard(w.Distribution, control, defaultCert)
+		}
+	}
 
 	if props.DomainNames != nil {
 		w.CloudFrontUrl = jsii.String("https://" + *(*cf.DomainNames)[0] + "/")

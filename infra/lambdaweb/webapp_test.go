@@ -29,6 +29,7 @@ import (
 	"github.com/goapigw/webapp/infra/lambdaweb"
 	"github.com/goapigw/webapp/internal/cdkjson"
 	"github.com/goapigw/webapp/internal/golden"
+	"github.com/goapigw/webapp/internal/guard"
 )
 
 // moduleDir is this repository's root: the construct builds ./function from it.
@@ -1047,5 +1048,19 @@ func TestTwoStacksInOneAccount(t *testing.T) {
 	}
 	if len(policies) != 2 || policies[0] != policies[1] {
 		t.Errorf("the two stacks' logging roles differ, so the account's setting would depend on which deployed last:\n%v", policies)
+	}
+}
+
+// TestProactiveControls runs AWS Control Tower's proactive controls over
+// every configuration's template: each finding is fixed or acknowledged
+// with a reason in the resource's metadata.
+func TestProactiveControls(t *testing.T) {
+	for _, c := range configurations {
+		t.Run(c.name, func(t *testing.T) {
+			_, stack, asm := synth(t, stackOptions{region: "eu-west-1"}, c.props)
+			tmpl := filepath.Join(*asm.Directory(), *stack.TemplateFile())
+			acked := guard.RequireAcknowledged(t, moduleDir, tmpl)
+			t.Logf("%d findings, all acknowledged: %v", len(acked), acked)
+		})
 	}
 }
