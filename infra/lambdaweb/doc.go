@@ -24,15 +24,28 @@
 //     mapping (the root by default) and, given a hosted zone, alias A/AAAA
 //     records;
 //   - with CloudFront: a distribution that redirects HTTP to HTTPS, passes every
-//     method, query string and cookie through uncached to the stage, adds
-//     security headers, and sends the origin header X-Forwarded-Prefix: / so
-//     the function knows its links start at the root.
+//     method, query string and cookie to the stage, keeps at the edge only what
+//     the app's Cache-Control marks cacheable, adds security headers, and sends
+//     the origin header X-Forwarded-Prefix: / so the function knows its links
+//     start at the root;
+//   - with ResponseStreaming: STREAM integrations (InvokeWithResponseStream),
+//     integration timeouts up to 15 minutes, and APIGW_RESPONSE_TRANSFER_MODE
+//     so that the adapter answers in the streaming format;
+//   - with BasicAuth: a Go TOKEN authorizer on both methods, built from this
+//     module, reading htpasswd lines (bcrypt) from one Secrets Manager secret,
+//     and 401 gateway responses with WWW-Authenticate;
+//   - with Tracing, ReservedConcurrency, Monitoring and Waf: X-Ray, a cap on
+//     concurrency, alarms and a dashboard, and web ACLs.
 //
-// Props are validated before anything is created: a bad value panics with a
-// message that names the prop, the value and the fix. Values that are CDK
-// tokens are not checked. Defaults are applied to a copy of the props.
+// The escape hatches (FunctionProps, RestApiProps) are merged first; props
+// and the merged result are validated before anything is created: a bad
+// value panics with a message that names the prop, the value and the fix.
+// Values that are CDK tokens are not checked. Defaults are applied to a copy
+// of the props.
 //
-// Rules of cdk-nag's AwsSolutions pack that do not apply are acknowledged in
-// the resources' metadata with a reason, so a stack using the construct passes
-// a cdk-nag check without suppressions of its own.
+// The construct records what local tools need (package assembly) as
+// lambdaweb:webapp metadata on its REST API. Rules of cdk-nag's AwsSolutions
+// pack and AWS Control Tower's proactive controls that do not apply are
+// acknowledged in the resources' metadata with a reason, so a stack using the
+// construct passes both checks without suppressions of its own.
 package lambdaweb
