@@ -451,6 +451,38 @@ func (d *decoder) int64() error {
 	return nil
 }
 
+// authorizer reads the authorizer context's principalId, the one key the
+// adapter uses (PrincipalFromContext); the rest waits for RequestFromContext.
+// A principalId that is not a string goes to encoding/json.
+func (d *decoder) authorizer(dst *map[string]any) error {
+	if d.null() {
+		return nil
+	}
+	if d.peek() != '{' {
+		return errSlowPath
+	}
+	m := map[string]any{}
+	err := d.object(func(k string) error {
+		if k != "principalId" {
+			return d.skip()
+		}
+		if d.peek() != '"' {
+			return errSlowPath
+		}
+		var p string
+		if err := d.into(&p); err != nil {
+			return err
+		}
+		m[k] = p
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*dst = m
+	return nil
+}
+
 // anyObject skips an object (or null) that decodes into map[string]any.
 func (d *decoder) anyObject() error {
 	if d.null() {
@@ -555,7 +587,7 @@ func (d *decoder) requestContext(c *events.APIGatewayProxyRequestContext) error 
 		case "requestTimeEpoch":
 			return d.int64()
 		case "authorizer":
-			return d.anyObject()
+			return d.authorizer(&c.Authorizer)
 		case "identity":
 			return d.object(func(k string) error {
 				switch k {

@@ -144,8 +144,9 @@ func procsForMemory(mb, cpus int) int {
 type contextKey struct{ name string }
 
 var (
-	eventKey  = &contextKey{"event"}
-	prefixKey = &contextKey{"prefix"}
+	eventKey     = &contextKey{"event"}
+	prefixKey    = &contextKey{"prefix"}
+	principalKey = &contextKey{"principal"}
 )
 
 // RequestFromContext returns the API Gateway event behind a request's
@@ -181,12 +182,8 @@ func (s *eventSource) event() *events.APIGatewayProxyRequest {
 // lambdaweb construct's BasicAuth, the user name. It reports false when the
 // API has no authorizer.
 func PrincipalFromContext(ctx context.Context) (string, bool) {
-	e, ok := RequestFromContext(ctx)
-	if !ok {
-		return "", false
-	}
-	p, ok := e.RequestContext.Authorizer["principalId"].(string)
-	return p, ok && p != ""
+	p, _ := ctx.Value(principalKey).(string)
+	return p, p != ""
 }
 
 // PrefixFromContext returns the public mount prefix of the request: "" when the
@@ -300,6 +297,11 @@ func (h *Handler) prepare(ctx context.Context, e *events.APIGatewayProxyRequest,
 		return nil, err
 	}
 	c.ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
+	// The fast decoder reads the principal, so asking for it costs no
+	// decoding of the whole event.
+	if p, ok := e.RequestContext.Authorizer["principalId"].(string); ok && p != "" {
+		c.ctx = context.WithValue(c.ctx, principalKey, p)
+	}
 	c.req = req.WithContext(c.ctx)
 	c.rt = rt
 	c.reqID = requestIDAttr(c.ctx)

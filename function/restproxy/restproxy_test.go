@@ -665,7 +665,7 @@ func usedFields(e *inbound) []any {
 	return []any{e.Resource, e.Path, e.HTTPMethod, e.Headers, e.MultiValueHeaders, e.QueryStringParameters,
 		e.MultiValueQueryStringParameters, e.PathParameters, e.Body, e.IsBase64Encoded, e.Version, e.RouteKey, e.Source,
 		c.Path, c.Stage, c.DomainName, c.RequestID, c.Protocol, c.ResourcePath, c.HTTPMethod, c.APIID,
-		c.Identity.SourceIP, c.Identity.UserAgent}
+		c.Identity.SourceIP, c.Identity.UserAgent, c.Authorizer["principalId"]}
 }
 
 // FuzzDecodeEvent checks the fast decoder against encoding/json: the same
@@ -682,6 +682,8 @@ func FuzzDecodeEvent(f *testing.F) {
 		`{"path":"/a"} x`, "{\"path\":\"a\tb\"}", `{"x":01}`, `{"x":1.}`, `{"x":-}`, `{"x":[1,]}`, `{"x":{"a":1,}}`,
 		`{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, `{"requestContext":{"requestTimeEpoch":1.5}}`,
 		`{"requestContext":{"requestTimeEpoch":-0,"authorizer":[]}}`, `{"x":tru}`, `{"x":nul}`, "\t{ }\n",
+		`{"requestContext":{"authorizer":{"principalId":"zo\u00eb","user":"x","integrationLatency":3}}}`,
+		`{"requestContext":{"authorizer":{"principalId":42}}}`, `{"requestContext":{"authorizer":{"principalId":"a","principalId":"b"}}}`,
 	} {
 		f.Add([]byte(s))
 	}

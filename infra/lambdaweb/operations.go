@@ -34,7 +34,9 @@ type MonitoringProps struct {
 }
 
 // WafProps puts an AWS WAF web ACL in front of the app. A web ACL costs a
-// fixed monthly fee whatever the traffic (see the README).
+// fixed monthly fee whatever the traffic (see the README). aws-cdk-lib has
+// no interface for WAFv2 web ACLs (only the L1 CfnWebACL), so existing ones
+// are named by ARN.
 type WafProps struct {
 	// WebAclArn attaches an existing regional web ACL (scope REGIONAL, in
 	// the stack's region) to the stage.
