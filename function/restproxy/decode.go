@@ -483,17 +483,6 @@ func (d *decoder) authorizer(dst *map[string]any) error {
 	return nil
 }
 
-// anyObject skips an object (or null) that decodes into map[string]any.
-func (d *decoder) anyObject() error {
-	if d.null() {
-		return nil
-	}
-	if d.peek() != '{' {
-		return errSlowPath
-	}
-	return d.skip()
-}
-
 func unusual(k string) bool {
 	for _, n := range known {
 		if n == k {
