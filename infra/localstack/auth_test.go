@@ -38,14 +38,7 @@ func htpasswdFile(tb testing.TB, users map[string]string) string {
 
 func stagingApp(tb testing.TB) assembly.WebApp {
 	tb.Helper()
-	apps, err := repoAssembly()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, err := choose(apps, options{env: "staging"})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	a := envApp(tb, "staging")
 	if a.Authorizer == nil || a.AuthorizerFunction == nil {
 		tb.Fatalf("the staging WebApp records no authorizer: %+v", a.Record)
 	}

@@ -14,14 +14,7 @@ import (
 
 func prodApp(tb testing.TB) assembly.WebApp {
 	tb.Helper()
-	apps, err := repoAssembly()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, err := choose(apps, options{env: "prod"})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	a := envApp(tb, "prod")
 	if a.CloudFront == nil {
 		tb.Fatal("the prod WebApp records no distribution")
 	}

@@ -39,18 +39,21 @@ var repoAssembly = sync.OnceValues(func() ([]assembly.WebApp, error) {
 	return assembly.Read(out)
 })
 
-func devApp(tb testing.TB) assembly.WebApp {
+// envApp is the WebApp of one of this repository's environments.
+func envApp(tb testing.TB, env string) assembly.WebApp {
 	tb.Helper()
 	apps, err := repoAssembly()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	a, err := choose(apps, options{env: "dev"})
+	a, err := choose(apps, options{env: env})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return a
 }
+
+func devApp(tb testing.TB) assembly.WebApp { tb.Helper(); return envApp(tb, "dev") }
 
 func TestDevApp(t *testing.T) {
 	a := devApp(t)
