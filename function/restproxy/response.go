@@ -36,13 +36,18 @@ func (w *responseWriter) WriteHeader(status int) {
 	if w.wroteHeader {
 		return
 	}
-	// 1xx are informational: net/http lets a handler send several before the
-	// real status, and a proxy response can only carry the final one.
-	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
+	if informational(status) {
 		return
 	}
 	w.status = status
 	w.wroteHeader = true
+}
+
+// informational reports whether status is a 1xx that net/http lets a
+// handler send before the real status; a proxy response, buffered or
+// streamed, can only carry the final one, so both writers drop these.
+func informational(status int) bool {
+	return status >= 100 && status < 200 && status != http.StatusSwitchingProtocols
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {

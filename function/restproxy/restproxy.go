@@ -332,23 +332,11 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 
 	w := newResponseWriter()
 	done := make(chan *handlerPanic, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				// The stack is the handler's, so it is taken here.
-				done <- &handlerPanic{value: p, stack: debug.Stack()}
-				return
-			}
-			done <- nil
-		}()
-		h.h.ServeHTTP(w, req)
-	}()
+	go func() { done <- h.run(c, w) }()
 
 	select {
 	case p := <-done:
 		if p != nil {
-			h.log.LogAttrs(ctx, slog.LevelError, "handler panicked",
-				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), reqID)
 			out := errorResponse(http.StatusInternalServerError, msgPanic)
 			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out)
 		}
@@ -368,6 +356,22 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 type handlerPanic struct {
 	value any
 	stack []byte
+}
+
+// run serves the call's request with the app's handler and returns what it
+// panicked with, if it did, having logged it with the handler's own stack.
+// Both modes run the handler through it.
+func (h *Handler) run(c *call, w http.ResponseWriter) (p *handlerPanic) {
+	defer func() {
+		if v := recover(); v != nil {
+			// The stack is the handler's, so it is taken here.
+			p = &handlerPanic{value: v, stack: debug.Stack()}
+			h.log.LogAttrs(c.ctx, slog.LevelError, "handler panicked",
+				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), c.reqID)
+		}
+	}()
+	h.h.ServeHTTP(w, c.req)
+	return nil
 }
 
 func (h *Handler) timedOut(ctx context.Context, req *http.Request, start time.Time, publicPath string, reqID slog.Attr) ([]byte, error) {

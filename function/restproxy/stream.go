@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -131,19 +130,7 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 	done := make(chan *handlerPanic, 1)
 	go func() {
 		defer c.cancel()
-		p := func() (p *handlerPanic) {
-			defer func() {
-				if v := recover(); v != nil {
-					p = &handlerPanic{value: v, stack: debug.Stack()}
-				}
-			}()
-			h.h.ServeHTTP(sw, c.req)
-			return nil
-		}()
-		if p != nil {
-			h.log.LogAttrs(c.ctx, slog.LevelError, "handler panicked",
-				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), c.reqID)
-		}
+		p := h.run(c, sw)
 		if !sw.started() {
 			switch {
 			case p != nil:
@@ -251,8 +238,7 @@ func (w *streamWriter) writeHeaderLocked(status int) {
 	if w.wroteHeader {
 		return
 	}
-	// As in buffered mode, only the final status can travel.
-	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
+	if informational(status) {
 		return
 	}
 	w.status, w.wroteHeader = status, true
