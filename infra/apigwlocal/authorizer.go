@@ -99,11 +99,7 @@ func (a *TokenAuthorizer) invoke(ctx context.Context, token, methodArn string) (
 	}
 	out, err := a.Invoker.Invoke(ctx, payload)
 	if err != nil {
-		if i := strings.Index(err.Error(), "{"); i >= 0 {
-			out = []byte(err.Error()[i:]) // the RIE's 502 carries the error document
-		} else {
-			return nil, authorizerError(err)
-		}
+		return nil, authorizerError(err)
 	}
 	var fe struct {
 		Message string `json:"errorMessage"`
