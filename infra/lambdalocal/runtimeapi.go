@@ -193,11 +193,6 @@ func (a *RuntimeAPI) InvokeStream(ctx context.Context, payload []byte) (*Respons
 // run drives one invocation to its end and frees the slot.
 func (a *RuntimeAPI) run(inv *invocation) {
 	defer func() { <-a.slot }()
-	proc, err := a.ensureProcess()
-	if err != nil {
-		inv.fail(err)
-		return
-	}
 	a.mu.Lock()
 	a.inflight[inv.id] = inv
 	a.mu.Unlock()
@@ -208,15 +203,31 @@ func (a *RuntimeAPI) run(inv *invocation) {
 	}()
 	timeout := time.NewTimer(time.Until(inv.deadline))
 	defer timeout.Stop()
-	select {
-	case a.pending <- inv:
-	case <-proc.exited:
-		inv.fail(fmt.Errorf("the runtime exited before the invocation: %v", proc.err))
-		return
-	case <-timeout.C:
-		a.stop(proc)
-		inv.fail(&FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Task timed out after %.2f seconds", a.cfg.Timeout.Seconds())})
-		return
+	var proc *process
+	// A runtime may be on its way out when the invocation arrives (after a
+	// panic, aws-lambda-go reports the error, then exits): as Lambda does,
+	// start a new one for it. A runtime started for this very invocation
+	// that exits before taking it failed its INIT, and the invocation fails.
+	for retried := false; ; retried = true {
+		var err error
+		if proc, err = a.ensureProcess(); err != nil {
+			inv.fail(err)
+			return
+		}
+		select {
+		case a.pending <- inv:
+		case <-proc.exited:
+			if !retried {
+				continue
+			}
+			inv.fail(fmt.Errorf("the runtime exited before the invocation: %v", proc.err))
+			return
+		case <-timeout.C:
+			a.stop(proc)
+			inv.fail(a.timedOut())
+			return
+		}
+		break
 	}
 	select {
 	case <-inv.ended:
@@ -224,10 +235,15 @@ func (a *RuntimeAPI) run(inv *invocation) {
 		inv.fail(&FunctionError{Type: "Runtime.ExitError", Message: fmt.Sprintf("RequestId: %s Error: Runtime exited: %v", inv.id, proc.err)})
 	case <-timeout.C:
 		// Lambda stops the environment; the next invocation starts cold.
-		inv.fail(&FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Task timed out after %.2f seconds", a.cfg.Timeout.Seconds())})
+		inv.fail(a.timedOut())
 		a.stop(proc)
 		<-proc.exited
 	}
+}
+
+// timedOut is Lambda's error for an invocation past the function timeout.
+func (a *RuntimeAPI) timedOut() *FunctionError {
+	return &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Task timed out after %.2f seconds", a.cfg.Timeout.Seconds())}
 }
 
 // fail ends an invocation with err: as the answer when none was sent, else

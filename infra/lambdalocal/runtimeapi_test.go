@@ -71,10 +71,10 @@ func runtimes(tb testing.TB) map[string]interface {
 }
 
 // outcome is what the gateway makes of an invocation's result: an answer,
-// or a function error (its message), whichever way the runtime reports it.
-// The RIE answers a crash with a 502 that carries the error JSON, and a
-// timeout with a plain-text line; the Lambda Invoke API, and RuntimeAPI,
-// return both as error documents. The gateway answers 502 for all of them.
+// or a function error (its message). Both invokers return a function error
+// as its error document, as the Lambda Invoke API does; the RIE answers a
+// timeout with a plain-text line instead. The gateway answers 502 for all of
+// them.
 type outcome struct {
 	ok   bool   // an answer, not a function error
 	body string // the answer, or the error's message
@@ -82,12 +82,7 @@ type outcome struct {
 
 func classify(out []byte, err error) outcome {
 	if err != nil {
-		msg := err.Error()
-		if i := strings.Index(msg, "{"); i >= 0 {
-			out, err = []byte(msg[i:]), nil
-		} else {
-			return outcome{body: "invoke error: " + msg}
-		}
+		return outcome{body: "invoke error: " + err.Error()}
 	}
 	var fe struct {
 		Message string `json:"errorMessage"`
@@ -230,6 +225,19 @@ func TestRuntimeAPIStreamErrors(t *testing.T) {
 		out, err := api.Invoke(context.Background(), []byte(`{"mode":"echo"}`))
 		if err != nil || !bytes.HasPrefix(out, []byte(`{"echo"`)) {
 			t.Errorf("after the timeout: %s, %v", out, err)
+		}
+	})
+	t.Run("a runtime on its way out is replaced", func(t *testing.T) {
+		// After a panic aws-lambda-go reports the error, then exits; the
+		// next invocation may arrive before it is gone, and must be served.
+		for i := range 10 {
+			if out, err := api.Invoke(context.Background(), []byte(`{"mode":"panic"}`)); classify(out, err).body != "kaboom" {
+				t.Fatalf("panic %d: %s, %v", i, out, err)
+			}
+			out, err := api.Invoke(context.Background(), []byte(`{"mode":"echo"}`))
+			if err != nil || !bytes.HasPrefix(out, []byte(`{"echo"`)) {
+				t.Fatalf("invocation %d after a panic: %s, %v", i, out, err)
+			}
 		}
 	})
 	t.Run("process exits", func(t *testing.T) {
