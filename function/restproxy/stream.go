@@ -169,11 +169,7 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 					slog.String("path", c.publicPath), slog.Int64("bytes", sw.bytes()), c.reqID)
 			}
 		}()
-		return &events.APIGatewayProxyStreamingResponse{
-			StatusCode:        sw.status,
-			MultiValueHeaders: map[string][]string(sw.sent),
-			Body:              pr,
-		}, nil
+		return sw.response(pr), nil
 	case <-done:
 		return panicked(), nil
 	case <-c.ctx.Done():
@@ -185,7 +181,7 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 		}
 		if !sw.abandon() {
 			// The headers left at the last moment: stream what there is.
-			return &events.APIGatewayProxyStreamingResponse{StatusCode: sw.status, MultiValueHeaders: map[string][]string(sw.sent), Body: pr}, nil
+			return sw.response(pr), nil
 		}
 		hd, body := errorParts(msgTimeout)
 		h.requestLine(c, http.StatusGatewayTimeout, 0)
@@ -301,6 +297,12 @@ func (w *streamWriter) Flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.startLocked(nil)
+}
+
+// response is the streaming answer whose headers have left: its body is
+// what the handler writes into the pipe.
+func (w *streamWriter) response(body io.Reader) *events.APIGatewayProxyStreamingResponse {
+	return &events.APIGatewayProxyStreamingResponse{StatusCode: w.status, MultiValueHeaders: map[string][]string(w.sent), Body: body}
 }
 
 func (w *streamWriter) started() bool {

@@ -1,6 +1,7 @@
 package assembly
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -124,8 +125,8 @@ func readAssembly(dir string, depth int) ([]WebApp, error) {
 				return nil, err
 			}
 			for _, a := range found {
-				a.Stack = cmpOr(art.DisplayName, id)
-				a.StackName = cmpOr(art.Properties.StackName, id)
+				a.Stack = cmp.Or(art.DisplayName, id)
+				a.StackName = cmp.Or(art.Properties.StackName, id)
 				apps = append(apps, a)
 			}
 		case "cdk:cloud-assembly":
@@ -137,13 +138,6 @@ func readAssembly(dir string, depth int) ([]WebApp, error) {
 		}
 	}
 	return apps, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 type cfnResource struct {
@@ -263,7 +257,7 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 				return fmt.Errorf("method %s: %w", id, err)
 			}
 			if m.Integration.Type == "AWS_PROXY" {
-				methods = append(methods, method{m.ResourceID, m.Integration.TimeoutInMillis, cmpOr(m.Integration.ResponseTransferMode, "BUFFERED")})
+				methods = append(methods, method{m.ResourceID, m.Integration.TimeoutInMillis, cmp.Or(m.Integration.ResponseTransferMode, "BUFFERED")})
 			}
 		}
 	}

@@ -20,6 +20,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -78,7 +79,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "[2/3] %s\n", app)
 	if app.Authorizer != nil {
-		fmt.Fprintf(out, "      basic auth, realm %q, authorizer results cached %d s; users from %s\n", app.Authorizer.Realm, app.Authorizer.CacheSeconds, cmpOr(o.htpasswd, "(none: pass -htpasswd FILE)"))
+		fmt.Fprintf(out, "      basic auth, realm %q, authorizer results cached %d s; users from %s\n", app.Authorizer.Realm, app.Authorizer.CacheSeconds, cmp.Or(o.htpasswd, "(none: pass -htpasswd FILE)"))
 	} else if o.htpasswd != "" {
 		fmt.Fprintf(out, "      -htpasswd %s is ignored: %s has no basic auth\n", o.htpasswd, app.Construct)
 	}
@@ -307,11 +308,4 @@ func newerUnder(dir, skip string, t time.Time) bool {
 		return nil
 	})
 	return newer
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -174,22 +174,18 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		}
 	}
 
-	doors := []struct {
+	type door struct {
 		addr string
 		cfg  apigwlocal.Config
 		url  *string
 		path string
-	}{
+	}
+	doors := []door{
 		{addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + cfg.App.API.Stage + "/"},
 		{addr: cfg.DomainAddr, cfg: apigwlocal.Config{}, url: &s.DomainURL, path: "/"},
 	}
 	if cf := cfg.App.CloudFront; cf != nil && cfg.CloudFrontAddr != "" {
-		doors = append(doors, struct {
-			addr string
-			cfg  apigwlocal.Config
-			url  *string
-			path string
-		}{addr: cfg.CloudFrontAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.CloudFrontURL, path: "/"})
+		doors = append(doors, door{addr: cfg.CloudFrontAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.CloudFrontURL, path: "/"})
 	}
 	for _, d := range doors {
 		l, err := net.Listen("tcp", d.addr)
