@@ -10,10 +10,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
@@ -133,19 +131,11 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 
 	logs := awslogs.NewLogGroup(scope, jsii.String("AuthorizerLogs"), &awslogs.LogGroupProps{Retention: logRetention})
 	acknowledgeLogGroup(logs, logRetention)
-	role := awsiam.NewRole(scope, jsii.String("AuthorizerRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Runs the basic-auth authorizer: its own logs and one secret, read only."),
-	})
+	role := lambdaRole(scope, "AuthorizerRole", "Runs the basic-auth authorizer: its own logs and one secret, read only.")
 	logs.GrantWrite(role)
 	w.AuthSecret.GrantRead(role, nil)
 
 	dir, err := thisModuleDir()
-	if err != nil {
-		panic(err)
-	}
-	build := gobuild.Build{ModuleDir: dir, Entry: AuthorizerEntry, GOARCH: "arm64"}
-	hash, err := build.SourceHash()
 	if err != nil {
 		panic(err)
 	}
@@ -160,10 +150,7 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 		Architecture: awslambda.Architecture_ARM_64(),
 		MemorySize:   jsii.Number(256), // bcrypt is CPU work; 256 MB gets twice 128's CPU
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(10)),
-		Code: awslambda.Code_FromAsset(jsii.String(dir), &awss3assets.AssetOptions{
-			AssetHash: jsii.String(hash), AssetHashType: awscdk.AssetHashType_CUSTOM,
-			Bundling: &awscdk.BundlingOptions{Image: awscdk.DockerImage_FromRegistry(jsii.String("scratch")), Local: &bundler{build: build}},
-		}),
+		Code:         goCode(gobuild.Build{ModuleDir: dir, Entry: AuthorizerEntry, GOARCH: "arm64"}),
 		Environment: &map[string]*string{
 			"BASIC_AUTH_SECRET_ID":          w.AuthSecret.SecretArn(),
 			"BASIC_AUTH_SECRET_TTL_SECONDS": jsii.String(strconv.Itoa(int(*ba.SecretCacheTtl.ToSeconds(nil)))),

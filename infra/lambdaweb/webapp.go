@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -113,10 +112,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		// A role of our own, allowed to write to the function's log group
 		// only, instead of the managed policy that may write to every log
 		// group of the account.
-		role = awsiam.NewRole(c, jsii.String("ServiceRole"), &awsiam.RoleProps{
-			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-			Description: jsii.String("Runs the Go web app; writes its own logs only."),
-		})
+		role = lambdaRole(c, "ServiceRole", "Runs the Go web app; writes its own logs only.")
 		if w.LogGroup != nil {
 			w.LogGroup.GrantWrite(role)
 		} else {
@@ -128,24 +124,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		fnProps.Role = role
 	}
 
-	build := gobuild.Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: gobuild.GOARCH(*fnProps.Architecture.Name())}
-	hash, err := build.SourceHash()
-	if err != nil {
-		panic(err)
-	}
-	moduleDir, err := filepath.Abs(build.ModuleDir)
-	if err != nil {
-		panic(err)
-	}
-	fnProps.Code = awslambda.Code_FromAsset(jsii.String(moduleDir), &awss3assets.AssetOptions{
-		AssetHash:     jsii.String(hash),
-		AssetHashType: awscdk.AssetHashType_CUSTOM,
-		Bundling: &awscdk.BundlingOptions{
-			// Never pulled: local bundling always succeeds or fails loudly.
-			Image: awscdk.DockerImage_FromRegistry(jsii.String("scratch")),
-			Local: &bundler{build: build},
-		},
-	})
+	fnProps.Code = goCode(gobuild.Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: gobuild.GOARCH(*fnProps.Architecture.Name())})
 	w.Function = awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
 	acknowledgeGuard(w.Function, "CT.LAMBDA.PR.3", guardNoVPC)
 	if w.LogGroup != nil {
