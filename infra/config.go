@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -107,15 +106,6 @@ func environments(app awscdk.App) (map[string]environment, []string, error) {
 	return envs, names, nil
 }
 
-var retention = map[int]awslogs.RetentionDays{
-	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
-	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
-	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
-	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
-	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
-	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
-}
-
 // props turns an environment into construct props; scope holds the imported
 // certificates and zones (from attributes: synth makes no AWS calls).
 func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.WebAppProps, error) {
@@ -154,9 +144,9 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 		return nil, fmt.Errorf("environment %q: architecture %q is unknown: use \"arm64\" or \"x86_64\"", name, e.Architecture)
 	}
 	if e.LogRetentionDays != nil {
-		r, ok := retention[*e.LogRetentionDays]
+		r, ok := lambdaweb.LogRetention(*e.LogRetentionDays)
 		if !ok {
-			return nil, fmt.Errorf("environment %q: logRetentionDays %d is not a CloudWatch retention: use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653", name, *e.LogRetentionDays)
+			return nil, fmt.Errorf("environment %q: logRetentionDays %d is not a CloudWatch retention: use one of %s", name, *e.LogRetentionDays, lambdaweb.ValidRetentionDays())
 		}
 		p.LogRetention = r
 	}

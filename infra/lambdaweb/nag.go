@@ -127,22 +127,10 @@ const (
 
 // acknowledgeLogGroup explains the log controls a group does not meet.
 func acknowledgeLogGroup(lg constructs.IConstruct, retention awslogs.RetentionDays) {
-	if days, ok := retentionDays[retention]; !ok || days < 365 {
+	if days, ok := LogRetentionDays(retention); !ok || days < 365 {
 		acknowledgeGuard(lg, "CT.CLOUDWATCH.PR.2", guardRetention)
 	}
 	acknowledgeGuard(lg, "CT.CLOUDWATCH.PR.3", guardLogKMS)
-}
-
-// retentionDays are the retention settings below or at a year that the
-// construct may be given.
-var retentionDays = map[awslogs.RetentionDays]int{
-	awslogs.RetentionDays_ONE_DAY: 1, awslogs.RetentionDays_THREE_DAYS: 3, awslogs.RetentionDays_FIVE_DAYS: 5,
-	awslogs.RetentionDays_ONE_WEEK: 7, awslogs.RetentionDays_TWO_WEEKS: 14, awslogs.RetentionDays_ONE_MONTH: 30,
-	awslogs.RetentionDays_TWO_MONTHS: 60, awslogs.RetentionDays_THREE_MONTHS: 90, awslogs.RetentionDays_FOUR_MONTHS: 120,
-	awslogs.RetentionDays_FIVE_MONTHS: 150, awslogs.RetentionDays_SIX_MONTHS: 180, awslogs.RetentionDays_ONE_YEAR: 365,
-	awslogs.RetentionDays_THIRTEEN_MONTHS: 400, awslogs.RetentionDays_EIGHTEEN_MONTHS: 545, awslogs.RetentionDays_TWO_YEARS: 731,
-	awslogs.RetentionDays_THREE_YEARS: 1096, awslogs.RetentionDays_FIVE_YEARS: 1827, awslogs.RetentionDays_TEN_YEARS: 3653,
-	awslogs.RetentionDays_INFINITE: 1 << 30,
 }
 
 // pinPermissions adds SourceAccount to the Lambda permissions below c when
