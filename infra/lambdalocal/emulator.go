@@ -21,13 +21,11 @@ type Emulator struct {
 	// RIE invokes the function.
 	RIE *RIE
 
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the emulator has exited
-	err  error         // its exit, once done is closed
+	*group
 }
 
 // Done is closed when the emulator has exited.
-func (e *Emulator) Done() <-chan struct{} { return e.done }
+func (e *Emulator) Done() <-chan struct{} { return e.exited }
 
 // Err is how the emulator exited; it is valid once Done is closed.
 func (e *Emulator) Err() error { return e.err }
@@ -63,19 +61,11 @@ func StartEmulator(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
 	cmd := exec.Command(cfg.Binary, "--runtime-interface-emulator-address", addr, "--runtime-api-address", runtimeAddr, cfg.Bootstrap)
 	cmd.Dir = filepath.Dir(cfg.Bootstrap)
 	cmd.Env = append(os.Environ(), cfg.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
+	g, err := startGroup(cmd, cfg.line)
+	if err != nil {
 		return nil, fmt.Errorf("start the emulator: %w", err)
 	}
-	e := &Emulator{RIE: &RIE{URL: "http://" + addr}, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		e.err = cmd.Wait()
-		pw.Close()
-		close(e.done)
-	}()
-	go cfg.read(pr)
+	e := &Emulator{RIE: &RIE{URL: "http://" + addr}, group: g}
 	if err := waitListening(ctx, addr, e); err != nil {
 		e.Close()
 		return nil, err
@@ -83,20 +73,16 @@ func StartEmulator(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
 	return e, nil
 }
 
-func (cfg EmulatorConfig) read(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if m := initReport.FindStringSubmatch(line); m != nil {
-			if f, err := strconv.ParseFloat(m[1], 64); err == nil && cfg.OnInit != nil {
-				cfg.OnInit(f)
-			}
-			continue
+// line takes one line the emulator or the function printed.
+func (cfg EmulatorConfig) line(line string) {
+	if m := initReport.FindStringSubmatch(line); m != nil {
+		if f, err := strconv.ParseFloat(m[1], 64); err == nil && cfg.OnInit != nil {
+			cfg.OnInit(f)
 		}
-		if cfg.OnLine != nil {
-			cfg.OnLine(line)
-		}
+		return
+	}
+	if cfg.OnLine != nil {
+		cfg.OnLine(line)
 	}
 }
 
@@ -108,10 +94,10 @@ func (e *Emulator) Close() {
 	pgid := e.cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
-	case <-e.done:
+	case <-e.exited:
 	case <-time.After(2 * time.Second):
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-e.done
+		<-e.exited
 	}
 	// The bootstrap may outlive the emulator for a moment; end the group.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
@@ -135,7 +121,7 @@ func waitListening(ctx context.Context, addr string, e *Emulator) error {
 			return nil
 		}
 		select {
-		case <-e.done:
+		case <-e.exited:
 			return fmt.Errorf("the emulator exited while starting: %v", e.err)
 		case <-ctx.Done():
 			return ctx.Err()
@@ -143,4 +129,38 @@ func waitListening(ctx context.Context, addr string, e *Emulator) error {
 		}
 	}
 	return fmt.Errorf("the emulator did not listen on %s within 10 s", addr)
+}
+
+// group is a process started in a process group of its own (so that ending
+// the group ends everything it started), its output read line by line. The
+// emulator and RuntimeAPI's runtimes are started this way.
+type group struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has exited
+	err    error         // its exit, once exited is closed
+}
+
+// startGroup starts cmd with its standard output and error going to line,
+// a line at a time.
+func startGroup(cmd *exec.Cmd, line func(string)) (*group, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	g := &group{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		g.err = cmd.Wait()
+		pw.Close()
+		close(g.exited)
+	}()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line(sc.Text())
+		}
+	}()
+	return g, nil
 }

@@ -1,7 +1,6 @@
 package lambdalocal
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -63,11 +62,9 @@ type RuntimeAPI struct {
 }
 
 type process struct {
-	cmd     *exec.Cmd
+	*group
 	started time.Time
 	inited  bool
-	exited  chan struct{}
-	err     error
 }
 
 type invocation struct {
@@ -284,28 +281,16 @@ func (a *RuntimeAPI) ensureProcess() (*process, error) {
 	cmd.Env = append(append(os.Environ(), a.cfg.Env...),
 		"AWS_LAMBDA_RUNTIME_API="+a.addr, "_HANDLER=bootstrap", "LAMBDA_TASK_ROOT="+cmd.Dir,
 		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(a.cfg.Timeout.Seconds())))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	p := &process{cmd: cmd, exited: make(chan struct{})}
-	p.started = time.Now()
-	if err := cmd.Start(); err != nil {
+	started := time.Now()
+	g, err := startGroup(cmd, func(line string) {
+		if a.cfg.OnLine != nil {
+			a.cfg.OnLine(line)
+		}
+	})
+	if err != nil {
 		return nil, fmt.Errorf("start the bootstrap: %w", err)
 	}
-	go func() {
-		p.err = cmd.Wait()
-		pw.Close()
-		close(p.exited)
-	}()
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			if a.cfg.OnLine != nil {
-				a.cfg.OnLine(sc.Text())
-			}
-		}
-	}()
+	p := &process{group: g, started: started}
 	a.proc = p
 	return p, nil
 }
