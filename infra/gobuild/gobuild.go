@@ -74,6 +74,30 @@ func (b Build) Run(output string) error {
 	return nil
 }
 
+// ModuleDir finds where the go command keeps module for a build in dir
+// ("" for the current directory): the main module, a replace directory or
+// the module cache. The construct builds its own authorizer from there, and
+// the local stack finds the same directory the same way.
+func ModuleDir(dir, module string) (string, error) {
+	goBin, err := goCommand()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command(goBin, "list", "-m", "-f", "{{.Dir}}", module)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("gobuild: find module %s: %w\n%s", module, err, stderr.Bytes())
+	}
+	found := strings.TrimSpace(string(out))
+	if found == "" {
+		return "", fmt.Errorf("gobuild: module %s has no directory (is it in go.mod?)", module)
+	}
+	return found, nil
+}
+
 // listedPackage is the part of `go list -json` output the hash needs.
 type listedPackage struct {
 	Dir        string

@@ -221,3 +221,17 @@ func TestGOARCH(t *testing.T) {
 		}
 	}
 }
+
+func TestModuleDir(t *testing.T) {
+	app := twoModules(t, false)
+	got, err := ModuleDir(app, "example.com/lib")
+	if want := filepath.Join(filepath.Dir(app), "lib"); err != nil || realPath(got) != realPath(want) {
+		t.Errorf("the replaced module: got %q, %v; want %q", got, err, want)
+	}
+	if got, err := ModuleDir(app, "example.com/app"); err != nil || realPath(got) != realPath(app) {
+		t.Errorf("the main module: got %q, %v; want %q", got, err, app)
+	}
+	if _, err := ModuleDir(app, "example.com/nowhere"); err == nil || !strings.Contains(err.Error(), "find module example.com/nowhere") {
+		t.Errorf("a module not in go.mod: got %v", err)
+	}
+}

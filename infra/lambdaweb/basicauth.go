@@ -1,9 +1,7 @@
 package lambdaweb
 
 import (
-	"bytes"
 	"fmt"
-	"os/exec"
 	"reflect"
 	"strconv"
 	"strings"
@@ -49,24 +47,6 @@ const AuthorizerEntry = "./function/authorizer"
 
 // moduleOfThisPackage is this module's path, from the package's own.
 var moduleOfThisPackage = strings.TrimSuffix(reflect.TypeFor[WebApp]().PkgPath(), "/infra/lambdaweb")
-
-// thisModuleDir finds where the go command keeps this module for the CDK
-// app's build: the checkout itself, a replace directory, or the module
-// cache. The authorizer is built from there, with this module's go.mod.
-func thisModuleDir() (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", moduleOfThisPackage)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("lambdaweb: find module %s to build the basic-auth authorizer: %w\n%s", moduleOfThisPackage, err, stderr.Bytes())
-	}
-	dir := strings.TrimSpace(string(out))
-	if dir == "" {
-		return "", fmt.Errorf("lambdaweb: module %s has no directory (is it in go.mod?)", moduleOfThisPackage)
-	}
-	return dir, nil
-}
 
 func (p *BasicAuthProps) defaults() *BasicAuthProps {
 	if p == nil {
@@ -135,9 +115,11 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 	logs.GrantWrite(role)
 	w.AuthSecret.GrantRead(role, nil)
 
-	dir, err := thisModuleDir()
+	// The authorizer is built from this module, wherever the CDK app's
+	// build keeps it: the checkout, a replace directory or the module cache.
+	dir, err := gobuild.ModuleDir("", moduleOfThisPackage)
 	if err != nil {
-		panic(err)
+		panic(fmt.Errorf("lambdaweb: build the basic-auth authorizer: %w", err))
 	}
 	fnTracing := awslambda.Tracing_DISABLED
 	if tracing {

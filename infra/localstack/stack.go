@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,11 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -381,17 +378,15 @@ func (s *stack) startAuthorizer(ctx context.Context, onLine func(string)) (*apig
 	if _, err := os.Stat(file); err != nil {
 		return nil, fmt.Errorf("-htpasswd: %w", err)
 	}
-	list := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", rec.Module)
-	list.Dir = cmp.Or(cfg.AppDir, ".")
-	out, err := list.Output()
+	modDir, err := gobuild.ModuleDir(cfg.AppDir, rec.Module)
 	if err != nil {
-		return nil, fmt.Errorf("find module %s, which provides the authorizer: %w", rec.Module, err)
+		return nil, fmt.Errorf("the module that provides the authorizer: %w", err)
 	}
 	bin := filepath.Join(cfg.WorkDir, "authorizer", "bootstrap")
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return nil, err
 	}
-	b := gobuild.Build{ModuleDir: strings.TrimSpace(string(out)), Entry: rec.Entry, GOARCH: runtime.GOARCH}
+	b := gobuild.Build{ModuleDir: modDir, Entry: rec.Entry, GOARCH: runtime.GOARCH}
 	if err := b.Run(bin); err != nil {
 		return nil, err
 	}
