@@ -111,15 +111,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 
 	s := &stack{cfg: cfg, Invocations: make(chan apigwlocal.Invocation, 4096), stopped: make(chan struct{})}
 	fn := cfg.App.Function
-	env := []string{
-		"AWS_LAMBDA_FUNCTION_NAME=local-web-app",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(fn.MemorySize),
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(int(fn.Timeout.Seconds())),
-		"AWS_REGION=local", "AWS_DEFAULT_REGION=local",
-	}
-	for k, v := range fn.Environment {
-		env = append(env, k+"="+v)
-	}
+	env := lambdaEnv("local-web-app", fn)
 	onInit := func(ms float64) {
 		s.initMu.Lock()
 		s.initMs = ms
@@ -394,14 +386,8 @@ func (s *stack) startAuthorizer(ctx context.Context, onLine func(string)) (*apig
 	if err != nil {
 		return nil, err
 	}
-	fn := s.cfg.App.AuthorizerFunction
-	env := []string{"AWS_LAMBDA_FUNCTION_NAME=local-authorizer", "AWS_REGION=local", "BASIC_AUTH_HTPASSWD_FILE=" + file}
-	if fn != nil {
-		env = append(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(fn.MemorySize), "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(fn.Timeout.Seconds())))
-		for k, v := range fn.Environment {
-			env = append(env, k+"="+v)
-		}
-	}
+	// The file stands in for the secret, whose ARN is resolved at deploy.
+	env := append(lambdaEnv("local-authorizer", *s.cfg.App.AuthorizerFunction), "BASIC_AUTH_HTPASSWD_FILE="+file)
 	s.authEmu, err = lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{Binary: rieBin, Bootstrap: bin, Env: env,
 		OnLine: func(line string) { onLine("authorizer: " + line) }})
 	if err != nil {
@@ -413,4 +399,19 @@ func (s *stack) startAuthorizer(ctx context.Context, onLine func(string)) (*apig
 		Realm:    rec.Realm,
 		OnInvoke: func() { s.authN.Add(1) },
 	}, nil
+}
+
+// lambdaEnv is the environment Lambda gives a function, as the template
+// configures it: its name, memory, timeout and region, and its variables.
+func lambdaEnv(name string, fn assembly.Function) []string {
+	env := []string{
+		"AWS_LAMBDA_FUNCTION_NAME=" + name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(fn.MemorySize),
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(int(fn.Timeout.Seconds())),
+		"AWS_REGION=local", "AWS_DEFAULT_REGION=local",
+	}
+	for k, v := range fn.Environment {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
