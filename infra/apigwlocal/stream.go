@@ -160,26 +160,28 @@ func (g *Gateway) serveStream(w http.ResponseWriter, r *http.Request, reqID stri
 		sent += int64(len(b))
 		return rc.Flush()
 	}
-	if err := send(pending); err != nil {
-		return p.StatusCode, &streamCut{err}
+	// forward sends a chunk and says whether the stream is over, and how.
+	forward := func(c chunk) (bool, error) {
+		if err := send(c.data); err != nil {
+			return true, &streamCut{err}
+		}
+		switch {
+		case c.err == io.EOF:
+			return true, nil
+		case c.err != nil:
+			return true, &streamCut{fmt.Errorf("the function ended its stream with an error: %w", c.err)}
+		}
+		return false, nil
 	}
-	switch {
-	case ended == io.EOF:
-		return p.StatusCode, nil
-	case ended != nil:
-		return p.StatusCode, &streamCut{fmt.Errorf("the function ended its stream with an error: %w", ended)}
+	// What came with the prelude is the body's first chunk.
+	if over, err := forward(chunk{data: pending, err: ended}); over {
+		return p.StatusCode, err
 	}
 	for {
 		select {
 		case c := <-chunks:
-			if err := send(c.data); err != nil {
-				return p.StatusCode, &streamCut{err}
-			}
-			if c.err == io.EOF {
-				return p.StatusCode, nil
-			}
-			if c.err != nil {
-				return p.StatusCode, &streamCut{fmt.Errorf("the function ended its stream with an error: %w", c.err)}
+			if over, err := forward(c); over {
+				return p.StatusCode, err
 			}
 			if !idle.Stop() {
 				<-idle.C
