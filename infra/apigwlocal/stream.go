@@ -183,9 +183,8 @@ func (g *Gateway) serveStream(w http.ResponseWriter, r *http.Request, reqID stri
 			if over, err := forward(c); over {
 				return p.StatusCode, err
 			}
-			if !idle.Stop() {
-				<-idle.C
-			}
+			// Since Go 1.23 Reset needs no drain, and a receive after a
+			// Stop that found the timer fired would block for ever.
 			idle.Reset(g.cfg.StreamIdleTimeout)
 		case <-idle.C:
 			return p.StatusCode, &streamCut{fmt.Errorf("the stream sent nothing for %v", g.cfg.StreamIdleTimeout)}
