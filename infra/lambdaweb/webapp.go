@@ -1,6 +1,7 @@
 package lambdaweb
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,18 +209,23 @@ func (w *WebApp) record(p WebAppProps) {
 		Entry:     *p.Entry,
 		Function:  *awscdk.Stack_Of(w.Construct).GetLogicalId(fn),
 	}
-	meta := map[string]any{
-		"construct": rec.Construct, "moduleDir": rec.ModuleDir, "module": rec.Module, "entry": rec.Entry, "function": rec.Function,
-	}
 	if w.Distribution != nil {
 		if d, ok := w.Distribution.Node().DefaultChild().(awscdk.CfnResource); ok {
-			meta["distribution"] = *awscdk.Stack_Of(w.Construct).GetLogicalId(d)
+			rec.Distribution = *awscdk.Stack_Of(w.Construct).GetLogicalId(d)
 		}
 	}
 	if p.BasicAuth != nil {
-		if a := w.authRecord(p.BasicAuth); a != nil {
-			meta["authorizer"] = map[string]any{"module": a.Module, "entry": a.Entry, "function": a.Function, "realm": a.Realm, "cacheSeconds": a.CacheSeconds}
-		}
+		rec.Authorizer = w.authRecord(p.BasicAuth)
+	}
+	// The record's own JSON form, so that the writer and package assembly,
+	// which reads it back, share one set of field names.
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		panic(err)
+	}
+	var meta map[string]any
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		panic(err)
 	}
 	api.AddMetadata(jsii.String(MetadataKey), meta)
 }
