@@ -92,7 +92,7 @@ func (p *BasicAuthProps) validate(bad func(string, ...any)) {
 
 // addBasicAuth provisions the authorizer and returns it for the methods.
 func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.RetentionDays, tracing bool) awsapigateway.IAuthorizer {
-	scope := w.Construct
+	scope := w
 	w.AuthSecret = ba.Secret
 	if w.AuthSecret == nil {
 		secret := awssecretsmanager.NewSecret(scope, jsii.String("AuthSecret"), &awssecretsmanager.SecretProps{
@@ -181,7 +181,7 @@ func (w *WebApp) authRecord(ba *BasicAuthProps) *assembly.AuthorizerRecord {
 		return nil
 	}
 	rec := &assembly.AuthorizerRecord{Module: moduleOfThisPackage, Entry: AuthorizerEntry,
-		Function: *awscdk.Stack_Of(w.Construct).GetLogicalId(fn)}
+		Function: *awscdk.Stack_Of(w).GetLogicalId(fn)}
 	if resolved(ba.Realm) {
 		rec.Realm = *ba.Realm
 	}

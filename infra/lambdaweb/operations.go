@@ -110,7 +110,7 @@ func (p *MonitoringProps) validate(bad func(string, ...any)) {
 // addWaf creates or attaches the web ACLs; it returns the ACL for the
 // distribution, if any.
 func (w *WebApp) addWaf(p *WafProps) {
-	scope := w.Construct
+	scope := w
 	arn := p.WebAclArn
 	if *p.Create {
 		acl := awswafv2.NewCfnWebACL(scope, jsii.String("WebAcl"), &awswafv2.CfnWebACLProps{
@@ -155,7 +155,7 @@ func (w *WebApp) addWaf(p *WafProps) {
 
 // addMonitoring creates the alarms and the dashboard.
 func (w *WebApp) addMonitoring(p *MonitoringProps) {
-	scope := w.Construct
+	scope := w
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	var action awscloudwatch.IAlarmAction
 	if p.AlarmTopic != nil {

@@ -88,6 +88,13 @@ type WebApp struct {
 	// CloudFrontUrl is the distribution's URL (its first alias, if any); nil
 	// without CloudFront.
 	CloudFrontUrl *string
+	// OriginSecret holds the value CloudFront sends in the X-Origin-Verify
+	// origin header and the function checks; nil without CloudFront or
+	// with CloudFront.AllowDirectAccess.
+	OriginSecret awssecretsmanager.ISecret
+
+	// originVerified: the stage URL answers only CloudFront.
+	originVerified bool
 }
 
 // NewWebApp provisions the app; props may be nil. It compiles the Go main
@@ -101,11 +108,14 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	if err := p.validate(&fnProps, &apiProps); err != nil {
 		panic(err)
 	}
-	c := constructs.NewConstruct(scope, id)
-	w := &WebApp{Construct: c}
+	w := &WebApp{}
+	// A construct of its own (jsii's override pattern), so that a WebApp
+	// is a scope for the user's resources, a dependency, and a node that
+	// Stack_Of and friends understand.
+	constructs.NewConstruct_Override(w, scope, id)
 
 	if fnProps.LogGroup == nil {
-		w.LogGroup = awslogs.NewLogGroup(c, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention})
+		w.LogGroup = awslogs.NewLogGroup(w, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention})
 		fnProps.LogGroup = w.LogGroup
 	}
 	var role awsiam.Role
@@ -113,7 +123,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		// A role of our own, allowed to write to the function's log group
 		// only, instead of the managed policy that may write to every log
 		// group of the account.
-		role = lambdaRole(c, "ServiceRole", "Runs the Go web app; writes its own logs only.")
+		role = lambdaRole(w, "ServiceRole", "Runs the Go web app; writes its own logs only.")
 		if w.LogGroup != nil {
 			w.LogGroup.GrantWrite(role)
 		} else {
@@ -126,7 +136,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	}
 
 	fnProps.Code = goCode(gobuild.Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: gobuild.GOARCH(*fnProps.Architecture.Name())})
-	w.Function = awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
+	w.Function = awslambda.NewFunction(w, jsii.String("Function"), &fnProps)
 	acknowledgeGuard(w.Function, "CT.LAMBDA.PR.3", guardNoVPC)
 	if w.LogGroup != nil {
 		acknowledgeLogGroup(w.LogGroup, p.LogRetention)
@@ -139,11 +149,11 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	}
 
 	if apiProps.DeployOptions.AccessLogDestination == nil {
-		w.AccessLogGroup = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention})
+		w.AccessLogGroup = awslogs.NewLogGroup(w, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention})
 		acknowledgeLogGroup(w.AccessLogGroup, p.LogRetention)
 		apiProps.DeployOptions.AccessLogDestination = awsapigateway.NewLogGroupLogDestination(w.AccessLogGroup)
 	}
-	w.RestApi = awsapigateway.NewRestApi(c, jsii.String("Api"), &apiProps)
+	w.RestApi = awsapigateway.NewRestApi(w, jsii.String("Api"), &apiProps)
 	// RestApi adds an "Endpoint" output of its own; StageUrl below replaces
 	// it, so that a disabled endpoint has no output and the names are ours.
 	w.RestApi.Node().TryRemoveChild(jsii.String("Endpoint"))
@@ -179,7 +189,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 
 	if !*apiProps.DisableExecuteApiEndpoint {
 		w.StageUrl = w.RestApi.Url()
-		awscdk.NewCfnOutput(c, jsii.String("StageUrl"), &awscdk.CfnOutputProps{
+		awscdk.NewCfnOutput(w, jsii.String("StageUrl"), &awscdk.CfnOutputProps{
 			Value: w.StageUrl, Description: jsii.String("The API's stage URL"),
 		})
 	}
@@ -189,7 +199,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	if p.CloudFront != nil {
 		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth, p.Waf)
 	}
-	pinPermissions(w.Construct)
+	pinPermissions(w)
 	w.record(p)
 	return w
 }
@@ -207,11 +217,11 @@ func (w *WebApp) record(p WebAppProps) {
 		ModuleDir: recordedDir(*p.ModuleDir),
 		Module:    modulePath(*p.ModuleDir),
 		Entry:     *p.Entry,
-		Function:  *awscdk.Stack_Of(w.Construct).GetLogicalId(fn),
+		Function:  *awscdk.Stack_Of(w).GetLogicalId(fn),
 	}
 	if w.Distribution != nil {
 		if d, ok := w.Distribution.Node().DefaultChild().(awscdk.CfnResource); ok {
-			rec.Distribution = *awscdk.Stack_Of(w.Construct).GetLogicalId(d)
+			rec.Distribution = *awscdk.Stack_Of(w).GetLogicalId(d)
 		}
 	}
 	if p.BasicAuth != nil {
@@ -259,8 +269,7 @@ func modulePath(dir string) string {
 }
 
 func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
-	// jsii needs the construct itself as scope, not the Go struct around it.
-	scope := w.Construct
+	scope := w
 	w.DomainName = awsapigateway.NewDomainName(scope, jsii.String("Domain"), &awsapigateway.DomainNameProps{
 		DomainName:     cd.DomainName,
 		Certificate:    cd.Certificate,
@@ -297,8 +306,7 @@ func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
 }
 
 func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicAuthProps, waf *WafProps) {
-	// jsii needs the construct itself as scope, not the Go struct around it.
-	scope := w.Construct
+	scope := w
 	// CloudFront waits this long for the first byte and between bytes. A
 	// stream may take longer to start; 60 s is the most CloudFront allows
 	// without a quota increase.
@@ -432,4 +440,20 @@ func edgeCachePolicy(auth *BasicAuthProps) *awscloudfront.CachePolicyProps {
 		p.MaxTtl = maxTtl
 	}
 	return p
+}
+
+// Urls returns the URLs the app answers at, one per front door: the stage
+// URL (unless the execute-api endpoint is disabled, or CloudFront-only
+// access closes it), the custom domain's URL and the distribution's URL.
+func (w *WebApp) Urls() []*string {
+	var urls []*string
+	if w.StageUrl != nil && !w.originVerified {
+		urls = append(urls, w.StageUrl)
+	}
+	for _, u := range []*string{w.CustomDomainUrl, w.CloudFrontUrl} {
+		if u != nil {
+			urls = append(urls, u)
+		}
+	}
+	return urls
 }
