@@ -423,6 +423,22 @@ func TestValidation(t *testing.T) {
 		{name: "escape hatch contradicts the transfer mode", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"APIGW_RESPONSE_TRANSFER_MODE": jsii.String("STREAM")}}}
 		}, want: `FunctionProps.Environment[APIGW_RESPONSE_TRANSFER_MODE] "STREAM" contradicts ResponseStreaming false: the function would answer in the other mode's format and API Gateway would fail every request; leave it out (the construct sets it)`},
+		{name: "Environment contradicts the transfer mode", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{ResponseStreaming: jsii.Bool(true), Environment: &map[string]*string{"APIGW_RESPONSE_TRANSFER_MODE": jsii.String("BUFFERED")}}
+		}, want: `Environment[APIGW_RESPONSE_TRANSFER_MODE] "BUFFERED" contradicts ResponseStreaming true: the function would answer in the other mode's format and API Gateway would fail every request; leave it out (the construct sets it)`},
+		{name: "Environment transfer mode as a token", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			mode := awscdk.NewCfnParameter(s, jsii.String("Mode"), nil)
+			return &lambdaweb.WebAppProps{Environment: &map[string]*string{"APIGW_RESPONSE_TRANSFER_MODE": mode.ValueAsString()}}
+		}, want: `Environment[APIGW_RESPONSE_TRANSFER_MODE] is a token: the function's transfer mode must be known at synth to agree with the integrations'; leave it out (the construct sets it from ResponseStreaming)`},
+		{name: "Environment integration timeout variable not a number", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Environment: &map[string]*string{"APIGW_INTEGRATION_TIMEOUT_MS": jsii.String("29s")}}
+		}, want: `Environment[APIGW_INTEGRATION_TIMEOUT_MS] "29s" is not a number of milliseconds: leave it out (the construct sets it from IntegrationTimeout) or give a positive whole number`},
+		{name: "Environment integration timeout variable above the integration's", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{IntegrationTimeout: awscdk.Duration_Seconds(jsii.Number(10)), Environment: &map[string]*string{"APIGW_INTEGRATION_TIMEOUT_MS": jsii.String("29000")}}
+		}, want: `Environment[APIGW_INTEGRATION_TIMEOUT_MS] "29000" is above IntegrationTimeout (10000 ms): API Gateway would give up before the adapter answers 504; leave it out or give at most 10000`},
+		{name: "escape hatch integration timeout variable above the integration's", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"APIGW_INTEGRATION_TIMEOUT_MS": jsii.String("60000")}}}
+		}, want: `FunctionProps.Environment[APIGW_INTEGRATION_TIMEOUT_MS] "60000" is above IntegrationTimeout (29000 ms): API Gateway would give up before the adapter answers 504; leave it out or give at most 29000`},
 		{name: "realm with a quote", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{Realm: jsii.String(`Bob's "app"`)}}
 		}, want: `BasicAuth.Realm "Bob's \"app\"" cannot go in a WWW-Authenticate header: use 1 to 100 printable ASCII characters without quotes or backslashes, such as "Staff only"`},
