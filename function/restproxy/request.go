@@ -166,7 +166,7 @@ func escapedSuffix(eventPath, rel string) string {
 
 const maxPrefixLen = 256
 
-// validPrefix accepts "" or a clean absolute path without a trailing slash,
+// ValidPrefix accepts "" or a clean absolute path without a trailing slash,
 // made of the characters stage names and base paths may have (letters,
 // digits and -._~$+!*'()): it ends up in Location headers and links, and no
 // escape can smuggle a ".." or a "/" into it.

@@ -11,11 +11,14 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // MaxResponseBytes is the largest synchronous response Lambda accepts: the
-// encoded JSON of the proxy response must fit in it.
-const MaxResponseBytes = 6_291_556
+// encoded JSON of the proxy response must fit in it. It is
+// [awslimits.LambdaSyncPayloadBytes], kept here for API compatibility.
+const MaxResponseBytes = awslimits.LambdaSyncPayloadBytes
 
 // responseWriter buffers what the handler writes; Lambda needs the whole
 // response at once.

@@ -19,11 +19,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // DefaultIntegrationTimeout is API Gateway's default (and, without a quota
-// increase, maximum) integration timeout for REST APIs.
-const DefaultIntegrationTimeout = 29 * time.Second
+// increase, maximum) integration timeout for REST APIs:
+// [awslimits.APIGatewayDefaultIntegrationTimeout].
+const DefaultIntegrationTimeout = awslimits.APIGatewayDefaultIntegrationTimeout
 
 // IntegrationTimeoutEnv names the environment variable, in milliseconds, that
 // tells the adapter the API's integration timeout when it is not the

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // TransferModeEnv names the environment variable that tells the adapter the
@@ -22,9 +24,10 @@ import (
 const TransferModeEnv = "APIGW_RESPONSE_TRANSFER_MODE"
 
 // MaxStreamBytes is the most a streamed response may carry: Lambda's limit
-// for InvokeWithResponseStream. The adapter cuts a longer stream with an
-// error rather than let Lambda end it without a word.
-const MaxStreamBytes = 200 << 20
+// for InvokeWithResponseStream, [awslimits.LambdaStreamedResponseBytes]. The
+// adapter cuts a longer stream with an error rather than let Lambda end it
+// without a word.
+const MaxStreamBytes = awslimits.LambdaStreamedResponseBytes
 
 // StreamingFromEnv reports whether the environment asks for streaming
 // ([TransferModeEnv] is "STREAM"): what [Wrap] assumes without
@@ -240,7 +243,8 @@ func (w *streamWriter) writeHeaderLocked(status int) {
 	w.status, w.wroteHeader = status, true
 }
 
-// start fixes the headers, once; it reports whether the body may flow.
+// startLocked fixes the headers, once; it reports whether the body may
+// flow. w.mu must be held.
 func (w *streamWriter) startLocked(first []byte) bool {
 	switch w.state {
 	case streaming:
