@@ -42,6 +42,15 @@
 //     "/prod/" (301 for GET and HEAD, 308 otherwise) so that relative links in
 //     the page resolve under the prefix.
 //
+// # Headers
+//
+// Response headers leave as net/http writes them, in both modes: a field
+// whose name is not a valid token is dropped, and in every value (each
+// Set-Cookie included) CR and LF become spaces and leading and trailing
+// spaces and tabs are trimmed. A handler that echoes request input into a
+// header or a Location cannot add a header or split the response, just as
+// behind net/http's own server.
+//
 // # Limits
 //
 // Lambda refuses a synchronous response larger than 6,291,556 bytes, and API

@@ -92,6 +92,7 @@ func (h *Handler) rejectStream(ctx context.Context, err error) *events.APIGatewa
 // complete is a whole answer in the streaming format.
 func complete(status int, h http.Header, body []byte) *events.APIGatewayProxyStreamingResponse {
 	h.Del("Content-Length")
+	cleanHeader(h)
 	return &events.APIGatewayProxyStreamingResponse{
 		StatusCode:        status,
 		MultiValueHeaders: map[string][]string(h),
@@ -260,6 +261,7 @@ func (w *streamWriter) startLocked(first []byte) bool {
 	}
 	h.Del("Content-Length") // the stream has no length up front
 	rewriteLocation(h, w.prefix)
+	cleanHeader(h) // as net/http would send them
 	w.sent = h
 	w.state = streaming
 	close(w.ready)
