@@ -34,6 +34,15 @@
 // only change the links in its own response to another path on the same host,
 // never to another host or scheme.
 //
+// Request headers are the event's multiValueHeaders, with headers filling
+// in only names that multiValueHeaders lacks. Keys that differ only in case
+// ("X-Forwarded-Prefix" and "x-forwarded-prefix", as a hand-made event can
+// carry) have their values merged under the canonical key in byte order of
+// the keys, so the result never depends on map order; an X-Forwarded-Prefix
+// with more than one value is ignored. A JSON key repeated in the event
+// means what it means to encoding/json (the last string wins, a repeated
+// object or map adds to the earlier one), whichever decoder reads it.
+//
 // Two rules keep prefix-unaware handlers working:
 //   - A path-absolute Location header ("/x", from http.Redirect) gets the prefix
 //     ("/prod/x"). A Location that already starts with the prefix at a segment

@@ -189,3 +189,72 @@ func FuzzResponseHeaders(f *testing.F) {
 		}
 	})
 }
+
+// TestRequestHeaderCaseVariants serves events whose header keys differ
+// only in case: the handler sees the same header on every run, whatever
+// the order in which the maps are read.
+func TestRequestHeaderCaseVariants(t *testing.T) {
+	tests := []struct {
+		name       string
+		headers    string // the event's JSON fields
+		wantMulti  []string
+		wantPrefix string
+	}{
+		{
+			name:      "multiValueHeaders spellings merge in key order",
+			headers:   `"multiValueHeaders":{"x-multi":["c"],"X-Multi":["a","b"],"X-MULTI":["0"]}`,
+			wantMulti: []string{"0", "a", "b", "c"}, wantPrefix: "/prod",
+		},
+		{
+			name:      "headers spellings merge in key order",
+			headers:   `"headers":{"x-multi":"b","X-Multi":"a"}`,
+			wantMulti: []string{"a", "b"}, wantPrefix: "/prod",
+		},
+		{
+			name:      "multiValueHeaders win over headers under any spelling",
+			headers:   `"headers":{"X-Multi":"single"},"multiValueHeaders":{"x-multi":["multi"]}`,
+			wantMulti: []string{"multi"}, wantPrefix: "/prod",
+		},
+		{
+			name:      "a null multiValueHeaders entry leaves the name to headers",
+			headers:   `"headers":{"x-multi":"single"},"multiValueHeaders":{"X-Multi":null}`,
+			wantMulti: []string{"single"}, wantPrefix: "/prod",
+		},
+		{
+			name:       "one forwarded prefix is honoured",
+			headers:    `"multiValueHeaders":{"x-forwarded-prefix":["/app"]}`,
+			wantPrefix: "/app",
+		},
+		{
+			name:       "two spellings of the forwarded prefix are ambiguous: the event's prefix stands",
+			headers:    `"multiValueHeaders":{"X-Forwarded-Prefix":["/app"],"x-forwarded-prefix":["/"]}`,
+			wantPrefix: "/prod",
+		},
+		{
+			name:       "the same in headers",
+			headers:    `"headers":{"X-Forwarded-Prefix":"/","x-forwarded-prefix":"/app"}`,
+			wantPrefix: "/prod",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			payload := []byte(`{"resource":"/{proxy+}","path":"/x","httpMethod":"GET","pathParameters":{"proxy":"x"},` +
+				tt.headers + `,"requestContext":{"path":"/prod/x","stage":"prod"}}`)
+			h := quietHandler(echo)
+			// Go randomises map order: a winner picked by it shows up
+			// within a few runs.
+			for range 64 {
+				m := decodeEcho(t, invoke(t, h, payload))
+				var multi []string
+				vs, _ := m["multi"].([]any)
+				for _, v := range vs {
+					multi = append(multi, v.(string))
+				}
+				if !reflect.DeepEqual(multi, tt.wantMulti) || m["prefix"] != tt.wantPrefix || m["forwarded"] != tt.wantPrefix {
+					t.Fatalf("got X-Multi %q, prefix %q, X-Forwarded-Prefix %q; want %q, %q, %q",
+						multi, m["prefix"], m["forwarded"], tt.wantMulti, tt.wantPrefix, tt.wantPrefix)
+				}
+			}
+		})
+	}
+}
