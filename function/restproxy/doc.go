@@ -70,8 +70,11 @@
 // Lambda deadline is near gets a 504 answer before the platform gives up, and
 // its request context is cancelled.
 //
-// Events that are not REST proxy events get a 400 proxy response with a one-line
-// reason; a panicking handler gets a 500 and the function keeps serving. Every
-// request is logged as one JSON line (method, public path, status, bytes,
-// duration, request id); bodies, query values, Authorization and Cookie never are.
+// Events that are not REST proxy events get a 400 proxy response with a
+// one-line reason; a panicking handler gets a 500 and the function keeps
+// serving. A panic with [http.ErrAbortHandler] is a deliberate abort, as in
+// net/http: no panic line or stack is logged, and the client gets a 502 (or,
+// once a stream's headers have left, a cut stream). Every request is logged
+// as one JSON line (method, public path, status, bytes, duration, request
+// id); bodies, query values, Authorization and Cookie never are.
 package restproxy

@@ -255,6 +255,7 @@ func errorParts(msg string) (http.Header, []byte) {
 const (
 	msgPanic   = "Internal Server Error: the request could not be completed."
 	msgTimeout = "Gateway Timeout: the request took too long to complete."
+	msgAborted = "Bad Gateway: the response was aborted."
 )
 
 func requestIDAttr(ctx context.Context) slog.Attr {
@@ -340,8 +341,8 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 	select {
 	case p := <-done:
 		if p != nil {
-			out := errorResponse(http.StatusInternalServerError, msgPanic)
-			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out)
+			status, msg := p.answer()
+			return h.logged(ctx, req, start, publicPath, reqID, status, 0, errorResponse(status, msg))
 		}
 		if c.pastDeadline() {
 			// The handler noticed the deadline and returned: its partial
@@ -361,14 +362,37 @@ type handlerPanic struct {
 	stack []byte
 }
 
+// aborted reports whether the handler panicked with http.ErrAbortHandler:
+// as with net/http, a deliberate abort of the response, not a bug.
+func (p *handlerPanic) aborted() bool {
+	return p.value == http.ErrAbortHandler // compared exactly, as net/http does
+}
+
+// answer is the status and message of the adapter's answer for a handler
+// that panicked before its response left: 500, or 502 for a deliberate
+// abort, what a proxy in front of net/http answers when the connection
+// closes without a response.
+func (p *handlerPanic) answer() (int, string) {
+	if p.aborted() {
+		return http.StatusBadGateway, msgAborted
+	}
+	return http.StatusInternalServerError, msgPanic
+}
+
 // run serves the call's request with the app's handler and returns what it
 // panicked with, if it did, having logged it with the handler's own stack.
+// http.ErrAbortHandler is not logged (no stack either): net/http's server
+// and middleware such as chi's Recoverer treat it as a deliberate abort.
 // Both modes run the handler through it.
 func (h *Handler) run(c *call, w http.ResponseWriter) (p *handlerPanic) {
 	defer func() {
 		if v := recover(); v != nil {
+			p = &handlerPanic{value: v}
+			if p.aborted() {
+				return
+			}
 			// The stack is the handler's, so it is taken here.
-			p = &handlerPanic{value: v, stack: debug.Stack()}
+			p.stack = debug.Stack()
 			h.log.LogAttrs(c.ctx, slog.LevelError, "handler panicked",
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), c.reqID)
 		}

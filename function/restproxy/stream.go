@@ -109,6 +109,7 @@ func (e *streamError) Error() string { return e.msg }
 
 var (
 	errStreamPanic    = &streamError{"restproxy: the handler panicked after the response started"}
+	errStreamAborted  = &streamError{"restproxy: the handler aborted the response (http.ErrAbortHandler)"}
 	errStreamDeadline = &streamError{"restproxy: the response was still streaming at the deadline"}
 	errStreamTooLarge = &streamError{fmt.Sprintf("restproxy: the response passed Lambda's %d-byte streaming limit", MaxStreamBytes)}
 	errStreamGone     = errors.New("restproxy: the response is no longer being sent")
@@ -147,6 +148,8 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 			}
 		}
 		switch {
+		case p != nil && p.aborted():
+			sw.cut(errStreamAborted)
 		case p != nil:
 			sw.cut(errStreamPanic)
 		case c.pastDeadline():
@@ -157,10 +160,11 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 		h.requestLine(c, sw.status, int(sw.bytes()))
 	}()
 
-	panicked := func() *events.APIGatewayProxyStreamingResponse {
-		hd, body := errorParts(msgPanic)
-		h.requestLine(c, http.StatusInternalServerError, 0)
-		return complete(http.StatusInternalServerError, hd, body)
+	panicked := func(p *handlerPanic) *events.APIGatewayProxyStreamingResponse {
+		status, msg := p.answer()
+		hd, body := errorParts(msg)
+		h.requestLine(c, status, 0)
+		return complete(status, hd, body)
 	}
 	select {
 	case <-sw.ready:
@@ -174,13 +178,13 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 			}
 		}()
 		return sw.response(pr), nil
-	case <-done:
-		return panicked(), nil
+	case p := <-done:
+		return panicked(p), nil
 	case <-c.ctx.Done():
 		select {
-		case <-done:
+		case p := <-done:
 			// The handler panicked, then its context was cancelled.
-			return panicked(), nil
+			return panicked(p), nil
 		default:
 		}
 		if !sw.abandon() {
