@@ -51,6 +51,28 @@
 //     "/prod/" (301 for GET and HEAD, 308 otherwise) so that relative links in
 //     the page resolve under the prefix.
 //
+// # Origin verification
+//
+// Behind a CloudFront distribution, the stage URL stays reachable: a caller
+// could skip the distribution's HTTPS redirect, security headers and web
+// ACL. The distribution therefore sends a secret in the [OriginVerifyHeader]
+// ("X-Origin-Verify") origin header, and [Start] answers only requests that
+// carry it when [OriginVerifySecretArnEnv] (in Lambda: a Secrets Manager
+// secret whose SecretString is the value) or [OriginVerifySecretFileEnv]
+// (local runs: a file holding it) is set; [WithOriginVerifier] does the same
+// for [Wrap] without the environment. Any other request gets 403 with
+// "Forbidden: this API answers only through its CloudFront distribution"
+// and never reaches the app; one log line says why, never with the header's
+// value. The comparison is in constant time and accepts the secret's
+// current and previous (AWSPREVIOUS) values, so a rotation refuses nothing
+// CloudFront sends. The values are cached: fetched on the first request and
+// every 5 minutes, again at most once per 30 s after a value that matches
+// neither (a rotation is picked up in seconds; a flood of bad requests
+// costs at most one fetch per 30 s); see package originverify. When the
+// secret cannot be read the check fails closed with a 503, the error
+// logged. The header is removed from every request, verified or not, and
+// from the event [RequestFromContext] returns: the app never sees it.
+//
 // # Headers
 //
 // Response headers leave as net/http writes them, in both modes: a field

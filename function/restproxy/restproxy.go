@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/goapigw/webapp/function/originverify"
 	"github.com/goapigw/webapp/internal/awslimits"
 )
 
@@ -61,6 +62,7 @@ type Handler struct {
 	stream     bool
 	timeout    time.Duration
 	lambdaOpts []lambda.Option
+	origin     *originverify.Verifier
 }
 
 // Option configures a Handler.
@@ -116,7 +118,9 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 }
 
 // Start runs h as the Lambda function's handler, configured by opts as
-// [Wrap] is; it does not return. Unless the GOMAXPROCS variable says
+// [Wrap] is; it does not return. When [OriginVerifySecretFileEnv] or
+// [OriginVerifySecretArnEnv] is set and no [WithOriginVerifier] option
+// is given, it answers only requests that carry the origin secret. Unless the GOMAXPROCS variable says
 // otherwise, it sizes GOMAXPROCS to the CPU share Lambda gives the
 // function's memory: idle Ps only cost thread wake-ups.
 func Start(h http.Handler, opts ...Option) {
@@ -125,6 +129,9 @@ func Start(h http.Handler, opts ...Option) {
 		runtime.GOMAXPROCS(procsForMemory(mb, runtime.NumCPU()))
 	}
 	w := Wrap(h, opts...)
+	if w.origin == nil {
+		w.origin = originVerifierFromEnv(w.log)
+	}
 	if w.stream {
 		lambda.StartHandlerFunc(w.invokeStreamRaw, w.lambdaOpts...)
 		return
@@ -176,6 +183,8 @@ func (s *eventSource) event() *events.APIGatewayProxyRequest {
 			s.ev = new(events.APIGatewayProxyRequest)
 			_ = json.Unmarshal(s.payload, s.ev) // validated by Invoke already
 		}
+		// The app never sees the origin secret, not even in the event.
+		s.ev = withoutOriginHeader(s.ev)
 	})
 	return s.ev
 }
@@ -277,6 +286,7 @@ type call struct {
 	hasDeadline bool
 	reqID       slog.Attr
 	publicPath  string
+	origin      []string // the request's OriginVerifyHeader values, removed from req
 }
 
 // prepare builds the handler's request from the event; the caller must call
@@ -300,6 +310,8 @@ func (h *Handler) prepare(ctx context.Context, e *events.APIGatewayProxyRequest,
 		c.cancel()
 		return nil, err
 	}
+	c.origin = req.Header[OriginVerifyHeader]
+	req.Header.Del(OriginVerifyHeader)
 	c.ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
 	// The fast decoder reads the principal, so asking for it costs no
 	// decoding of the whole event.
@@ -330,6 +342,9 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 	defer c.cancel()
 	ctx, req, start, publicPath, reqID, rt := c.ctx, c.req, c.start, c.publicPath, c.reqID, c.rt
 
+	if status, msg, ok := h.verifyOrigin(c); !ok {
+		return h.logged(ctx, req, start, publicPath, reqID, status, 0, errorResponse(status, msg))
+	}
 	if rt.bare {
 		return h.finish(ctx, req, start, publicPath, reqID, redirectToSlash(req, rt.prefix))
 	}

@@ -123,6 +123,12 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 		}
 		return nil, err
 	}
+	if status, msg, ok := h.verifyOrigin(c); !ok {
+		defer c.cancel()
+		hd, body := errorParts(msg)
+		h.requestLine(c, status, 0)
+		return complete(status, hd, body), nil
+	}
 	if c.rt.bare {
 		defer c.cancel()
 		w := redirectToSlash(c.req, c.rt.prefix)
