@@ -1,14 +1,14 @@
 package originverify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
@@ -61,28 +61,36 @@ func stage(ctx context.Context, client SecretsManagerAPI, secretID, versionStage
 	return *out.SecretString, nil
 }
 
-// DefaultSecretsManager is [SecretsManager] with a client from the default
-// AWS configuration (in Lambda: the function's role, its region, and
-// AWS_ENDPOINT_URL_SECRETS_MANAGER when set), made on the first fetch.
+// DefaultSecretsManager is [SecretsManager] with a client made from the
+// environment Lambda gives a function: AWS_REGION, the role's credentials
+// in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and
+// AWS_ENDPOINT_URL_SECRETS_MANAGER (or AWS_ENDPOINT_URL) when set, as the
+// SDK's default configuration would honour them. It does without the SDK's
+// config package, which would make the function's binary a third larger
+// for shared config files and credential chains a function never uses.
 func DefaultSecretsManager(secretID string) Source {
-	var (
-		mu  sync.Mutex
-		src Source
-	)
-	return func(ctx context.Context) (Values, error) {
-		mu.Lock()
-		if src == nil {
-			cfg, err := config.LoadDefaultConfig(ctx)
-			if err != nil {
-				mu.Unlock()
-				return Values{}, fmt.Errorf("AWS configuration for secret %s: %w", secretID, err)
-			}
-			src = SecretsManager(secretsmanager.NewFromConfig(cfg), secretID)
-		}
-		s := src
-		mu.Unlock()
-		return s(ctx)
+	opts := secretsmanager.Options{
+		Region:      os.Getenv("AWS_REGION"),
+		Credentials: aws.CredentialsProviderFunc(envCredentials),
 	}
+	if ep := cmp.Or(os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"), os.Getenv("AWS_ENDPOINT_URL")); ep != "" {
+		opts.BaseEndpoint = &ep
+	}
+	return SecretsManager(secretsmanager.New(opts), secretID)
+}
+
+// envCredentials reads the credentials Lambda puts in the environment.
+func envCredentials(context.Context) (aws.Credentials, error) {
+	c := aws.Credentials{
+		AccessKeyID:     os.Getenv("AWS_ACCESS_KEY_ID"),
+		SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"),
+		SessionToken:    os.Getenv("AWS_SESSION_TOKEN"),
+		Source:          "environment",
+	}
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return aws.Credentials{}, errors.New("no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
+	}
+	return c, nil
 }
 
 // File reads the value from a file, for local runs: its whole content but

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -187,5 +188,16 @@ func TestFileSource(t *testing.T) {
 	}
 	if ok, err := check(t, New(File(filepath.Join(dir, "missing")), quiet()), "s3cret"); ok || !errors.Is(err, ErrUnavailable) {
 		t.Errorf("missing file: got %v, %v; want ErrUnavailable", ok, err)
+	}
+}
+
+func TestDefaultSecretsManagerWithoutCredentialsFailsClosed(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:9") // never reached
+	ok, err := check(t, New(DefaultSecretsManager("arn:secret"), quiet()), "anything")
+	if ok || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "no AWS credentials") {
+		t.Errorf("got %v, %v; want ErrUnavailable for the missing credentials", ok, err)
 	}
 }

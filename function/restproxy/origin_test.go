@@ -169,8 +169,7 @@ func TestOriginVerifierFromEnv(t *testing.T) {
 		t.Setenv("AWS_REGION", "eu-west-1")
 		t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-		t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+		t.Setenv("AWS_SESSION_TOKEN", "")
 		v := originVerifierFromEnv(slog.New(slog.DiscardHandler))
 		for _, tc := range []struct {
 			value string
