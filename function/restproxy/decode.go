@@ -21,6 +21,15 @@ var errSlowPath = errors.New("restproxy: not for the fast decoder")
 // result (or the error) is always what encoding/json gives for those fields.
 // The full event, with fields such as the authorizer context, is decoded on
 // demand by RequestFromContext.
+//
+// Repeated keys get encoding/json's meaning, which FuzzDecodeEvent and
+// FuzzDecodeRepeatedKeys check: the last value of a repeated string or
+// bool wins; a repeated object (requestContext, identity) decodes into the
+// same struct, so a field only the first one has stays; a repeated map
+// (headers, authorizer) adds to the earlier map, last value per key; null
+// clears a map and leaves a string, bool or struct as it was. Keys match
+// exactly; a key that differs from a field's only in case, which
+// encoding/json would take, goes to encoding/json.
 func decodeEvent(payload []byte) (*inbound, error) {
 	// One copy of the payload as a string; decoded strings without escapes
 	// are slices of it, not allocations of their own.
@@ -454,14 +463,21 @@ func (d *decoder) int64() error {
 // authorizer reads the authorizer context's principalId, the one key the
 // adapter uses (PrincipalFromContext); the rest waits for RequestFromContext.
 // A principalId that is not a string goes to encoding/json.
+//
+// Like encoding/json, a repeated authorizer object adds to the map of the
+// earlier one (a principalId the second lacks stays), and null clears it.
 func (d *decoder) authorizer(dst *map[string]any) error {
 	if d.null() {
+		*dst = nil
 		return nil
 	}
 	if d.peek() != '{' {
 		return errSlowPath
 	}
-	m := map[string]any{}
+	m := *dst
+	if m == nil {
+		m = map[string]any{}
+	}
 	err := d.object(func(k string) error {
 		if k != "principalId" {
 			return d.skip()

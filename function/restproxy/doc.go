@@ -34,6 +34,15 @@
 // only change the links in its own response to another path on the same host,
 // never to another host or scheme.
 //
+// Request headers are the event's multiValueHeaders, with headers filling
+// in only names that multiValueHeaders lacks. Keys that differ only in case
+// ("X-Forwarded-Prefix" and "x-forwarded-prefix", as a hand-made event can
+// carry) have their values merged under the canonical key in byte order of
+// the keys, so the result never depends on map order; an X-Forwarded-Prefix
+// with more than one value is ignored. A JSON key repeated in the event
+// means what it means to encoding/json (the last string wins, a repeated
+// object or map adds to the earlier one), whichever decoder reads it.
+//
 // Two rules keep prefix-unaware handlers working:
 //   - A path-absolute Location header ("/x", from http.Redirect) gets the prefix
 //     ("/prod/x"). A Location that already starts with the prefix at a segment
@@ -41,6 +50,37 @@
 //   - A request for the bare prefix without its slash ("/prod") is redirected to
 //     "/prod/" (301 for GET and HEAD, 308 otherwise) so that relative links in
 //     the page resolve under the prefix.
+//
+// # Origin verification
+//
+// Behind a CloudFront distribution, the stage URL stays reachable: a caller
+// could skip the distribution's HTTPS redirect, security headers and web
+// ACL. The distribution therefore sends a secret in the [OriginVerifyHeader]
+// ("X-Origin-Verify") origin header, and [Start] answers only requests that
+// carry it when [OriginVerifySecretArnEnv] (in Lambda: a Secrets Manager
+// secret whose SecretString is the value) or [OriginVerifySecretFileEnv]
+// (local runs: a file holding it) is set; [WithOriginVerifier] does the same
+// for [Wrap] without the environment. Any other request gets 403 with
+// "Forbidden: this API answers only through its CloudFront distribution"
+// and never reaches the app; one log line says why, never with the header's
+// value. The comparison is in constant time and accepts the secret's
+// current and previous (AWSPREVIOUS) values, so a rotation refuses nothing
+// CloudFront sends. The values are cached: fetched on the first request and
+// every 5 minutes, again at most once per 30 s after a value that matches
+// neither (a rotation is picked up in seconds; a flood of bad requests
+// costs at most one fetch per 30 s); see package originverify. When the
+// secret cannot be read the check fails closed with a 503, the error
+// logged. The header is removed from every request, verified or not, and
+// from the event [RequestFromContext] returns: the app never sees it.
+//
+// # Headers
+//
+// Response headers leave as net/http writes them, in both modes: a field
+// whose name is not a valid token is dropped, and in every value (each
+// Set-Cookie included) CR and LF become spaces and leading and trailing
+// spaces and tabs are trimmed. A handler that echoes request input into a
+// header or a Location cannot add a header or split the response, just as
+// behind net/http's own server.
 //
 // # Limits
 //
@@ -52,8 +92,11 @@
 // Lambda deadline is near gets a 504 answer before the platform gives up, and
 // its request context is cancelled.
 //
-// Events that are not REST proxy events get a 400 proxy response with a one-line
-// reason; a panicking handler gets a 500 and the function keeps serving. Every
-// request is logged as one JSON line (method, public path, status, bytes,
-// duration, request id); bodies, query values, Authorization and Cookie never are.
+// Events that are not REST proxy events get a 400 proxy response with a
+// one-line reason; a panicking handler gets a 500 and the function keeps
+// serving. A panic with [http.ErrAbortHandler] is a deliberate abort, as in
+// net/http: no panic line or stack is logged, and the client gets a 502 (or,
+// once a stream's headers have left, a cut stream). Every request is logged
+// as one JSON line (method, public path, status, bytes, duration, request
+// id); bodies, query values, Authorization and Cookie never are.
 package restproxy

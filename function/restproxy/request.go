@@ -7,9 +7,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -166,7 +168,7 @@ func escapedSuffix(eventPath, rel string) string {
 
 const maxPrefixLen = 256
 
-// validPrefix accepts "" or a clean absolute path without a trailing slash,
+// ValidPrefix accepts "" or a clean absolute path without a trailing slash,
 // made of the characters stage names and base paths may have (letters,
 // digits and -._~$+!*'()): it ends up in Location headers and links, and no
 // escape can smuggle a ".." or a "/" into it.
@@ -205,20 +207,81 @@ func parseForwardedPrefix(v string) (string, bool) {
 	return p, true
 }
 
-// newRequest builds the *http.Request that the handler sees.
-func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Request, route, error) {
-	// Multi-value headers win; the single map only fills in what they lack.
-	// The value slices are the event's own, not copies.
-	header := make(http.Header, max(len(e.MultiValueHeaders), len(e.Headers)))
-	for k, vs := range e.MultiValueHeaders {
-		header[http.CanonicalHeaderKey(k)] = vs
+// eventHeader merges an event's two header maps into the request's header,
+// the same whatever the maps' iteration order:
+//   - multiValueHeaders win: headers only fills in a name that has no
+//     non-null multiValueHeaders entry under any spelling;
+//   - within one map, the values of keys that differ only in case (such as
+//     "X-Forwarded-Prefix" and "x-forwarded-prefix") are merged under the
+//     canonical key, in byte order of the keys as sent.
+//
+// The value slices are the event's own, not copies, except where keys merge.
+func eventHeader(multi map[string][]string, single map[string]string) http.Header {
+	header := make(http.Header, max(len(multi), len(single)))
+	var clash []string
+	for k, vs := range multi {
+		if vs == nil {
+			continue
+		}
+		ck := http.CanonicalHeaderKey(k)
+		if _, dup := header[ck]; dup {
+			clash = append(clash, ck)
+		}
+		header[ck] = vs
 	}
-	for k, v := range e.Headers {
-		if ck := http.CanonicalHeaderKey(k); header[ck] == nil {
-			header[ck] = []string{v}
+	for _, ck := range clash {
+		header[ck] = nil
+		for _, k := range spellings(multi, ck) {
+			header[ck] = append(header[ck], multi[k]...)
 		}
 	}
-	rt := resolve(e, header.Get(PrefixHeader))
+	var extra http.Header // names only the single-value map has
+	clash = clash[:0]
+	for k, v := range single {
+		ck := http.CanonicalHeaderKey(k)
+		if _, ok := header[ck]; ok {
+			continue
+		}
+		if extra == nil {
+			extra = make(http.Header)
+		}
+		if _, dup := extra[ck]; dup {
+			clash = append(clash, ck)
+		}
+		extra[ck] = []string{v}
+	}
+	for _, ck := range clash {
+		extra[ck] = nil
+		for _, k := range spellings(single, ck) {
+			extra[ck] = append(extra[ck], single[k])
+		}
+	}
+	maps.Copy(header, extra)
+	return header
+}
+
+// spellings returns the keys of m whose canonical form is ck, sorted.
+func spellings[V any](m map[string]V, ck string) []string {
+	var keys []string
+	for k := range m {
+		if http.CanonicalHeaderKey(k) == ck {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// newRequest builds the *http.Request that the handler sees.
+func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Request, route, error) {
+	header := eventHeader(e.MultiValueHeaders, e.Headers)
+	// A prefix is one value: several (from keys that differ in case, or a
+	// repeated header) are ambiguous, and the event's own prefix stands.
+	var forwarded string
+	if vs := header[PrefixHeader]; len(vs) == 1 {
+		forwarded = vs[0]
+	}
+	rt := resolve(e, forwarded)
 
 	query := make(url.Values, max(len(e.MultiValueQueryStringParameters), len(e.QueryStringParameters)))
 	for k, vs := range e.MultiValueQueryStringParameters {

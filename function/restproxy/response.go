@@ -11,11 +11,14 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // MaxResponseBytes is the largest synchronous response Lambda accepts: the
-// encoded JSON of the proxy response must fit in it.
-const MaxResponseBytes = 6_291_556
+// encoded JSON of the proxy response must fit in it. It is
+// [awslimits.LambdaSyncPayloadBytes], kept here for API compatibility.
+const MaxResponseBytes = awslimits.LambdaSyncPayloadBytes
 
 // responseWriter buffers what the handler writes; Lambda needs the whole
 // response at once.
@@ -116,14 +119,18 @@ func (w *responseWriter) encodeResponse(method string) []byte {
 }
 
 // appendResponse appends the JSON of a proxy response with
-// multiValueHeaders only, so that every Set-Cookie survives.
+// multiValueHeaders only, so that every Set-Cookie survives. The headers
+// are written as net/http would write them (see cleanHeader): invalid names
+// dropped, CR and LF in values replaced.
 func appendResponse(dst []byte, status int, h http.Header, body []byte, b64 bool) []byte {
 	dst = append(dst, `{"statusCode":`...)
 	dst = strconv.AppendInt(dst, int64(status), 10)
 	dst = append(dst, `,"multiValueHeaders":{`...)
 	keys := make([]string, 0, len(h))
 	for k := range h {
-		keys = append(keys, k)
+		if validFieldName(k) {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	for i, k := range keys {
@@ -136,7 +143,7 @@ func appendResponse(dst []byte, status int, h http.Header, body []byte, b64 bool
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, v)
+			dst = appendJSONString(dst, cleanValue(v))
 		}
 		dst = append(dst, ']')
 	}

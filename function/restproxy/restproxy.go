@@ -19,11 +19,15 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/goapigw/webapp/function/originverify"
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // DefaultIntegrationTimeout is API Gateway's default (and, without a quota
-// increase, maximum) integration timeout for REST APIs.
-const DefaultIntegrationTimeout = 29 * time.Second
+// increase, maximum) integration timeout for REST APIs:
+// [awslimits.APIGatewayDefaultIntegrationTimeout].
+const DefaultIntegrationTimeout = awslimits.APIGatewayDefaultIntegrationTimeout
 
 // IntegrationTimeoutEnv names the environment variable, in milliseconds, that
 // tells the adapter the API's integration timeout when it is not the
@@ -58,6 +62,7 @@ type Handler struct {
 	stream     bool
 	timeout    time.Duration
 	lambdaOpts []lambda.Option
+	origin     *originverify.Verifier
 }
 
 // Option configures a Handler.
@@ -113,7 +118,9 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 }
 
 // Start runs h as the Lambda function's handler, configured by opts as
-// [Wrap] is; it does not return. Unless the GOMAXPROCS variable says
+// [Wrap] is; it does not return. When [OriginVerifySecretFileEnv] or
+// [OriginVerifySecretArnEnv] is set and no [WithOriginVerifier] option
+// is given, it answers only requests that carry the origin secret. Unless the GOMAXPROCS variable says
 // otherwise, it sizes GOMAXPROCS to the CPU share Lambda gives the
 // function's memory: idle Ps only cost thread wake-ups.
 func Start(h http.Handler, opts ...Option) {
@@ -122,6 +129,9 @@ func Start(h http.Handler, opts ...Option) {
 		runtime.GOMAXPROCS(procsForMemory(mb, runtime.NumCPU()))
 	}
 	w := Wrap(h, opts...)
+	if w.origin == nil {
+		w.origin = originVerifierFromEnv(w.log)
+	}
 	if w.stream {
 		lambda.StartHandlerFunc(w.invokeStreamRaw, w.lambdaOpts...)
 		return
@@ -173,6 +183,8 @@ func (s *eventSource) event() *events.APIGatewayProxyRequest {
 			s.ev = new(events.APIGatewayProxyRequest)
 			_ = json.Unmarshal(s.payload, s.ev) // validated by Invoke already
 		}
+		// The app never sees the origin secret, not even in the event.
+		s.ev = withoutOriginHeader(s.ev)
 	})
 	return s.ev
 }
@@ -252,6 +264,7 @@ func errorParts(msg string) (http.Header, []byte) {
 const (
 	msgPanic   = "Internal Server Error: the request could not be completed."
 	msgTimeout = "Gateway Timeout: the request took too long to complete."
+	msgAborted = "Bad Gateway: the response was aborted."
 )
 
 func requestIDAttr(ctx context.Context) slog.Attr {
@@ -273,6 +286,7 @@ type call struct {
 	hasDeadline bool
 	reqID       slog.Attr
 	publicPath  string
+	origin      []string // the request's OriginVerifyHeader values, removed from req
 }
 
 // prepare builds the handler's request from the event; the caller must call
@@ -296,6 +310,8 @@ func (h *Handler) prepare(ctx context.Context, e *events.APIGatewayProxyRequest,
 		c.cancel()
 		return nil, err
 	}
+	c.origin = req.Header[OriginVerifyHeader]
+	req.Header.Del(OriginVerifyHeader)
 	c.ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
 	// The fast decoder reads the principal, so asking for it costs no
 	// decoding of the whole event.
@@ -326,6 +342,9 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 	defer c.cancel()
 	ctx, req, start, publicPath, reqID, rt := c.ctx, c.req, c.start, c.publicPath, c.reqID, c.rt
 
+	if status, msg, ok := h.verifyOrigin(c); !ok {
+		return h.logged(ctx, req, start, publicPath, reqID, status, 0, errorResponse(status, msg))
+	}
 	if rt.bare {
 		return h.finish(ctx, req, start, publicPath, reqID, redirectToSlash(req, rt.prefix))
 	}
@@ -337,8 +356,8 @@ func (h *Handler) serve(ctx context.Context, e *events.APIGatewayProxyRequest, s
 	select {
 	case p := <-done:
 		if p != nil {
-			out := errorResponse(http.StatusInternalServerError, msgPanic)
-			return h.logged(ctx, req, start, publicPath, reqID, http.StatusInternalServerError, 0, out)
+			status, msg := p.answer()
+			return h.logged(ctx, req, start, publicPath, reqID, status, 0, errorResponse(status, msg))
 		}
 		if c.pastDeadline() {
 			// The handler noticed the deadline and returned: its partial
@@ -358,14 +377,37 @@ type handlerPanic struct {
 	stack []byte
 }
 
+// aborted reports whether the handler panicked with http.ErrAbortHandler:
+// as with net/http, a deliberate abort of the response, not a bug.
+func (p *handlerPanic) aborted() bool {
+	return p.value == http.ErrAbortHandler // compared exactly, as net/http does
+}
+
+// answer is the status and message of the adapter's answer for a handler
+// that panicked before its response left: 500, or 502 for a deliberate
+// abort, what a proxy in front of net/http answers when the connection
+// closes without a response.
+func (p *handlerPanic) answer() (int, string) {
+	if p.aborted() {
+		return http.StatusBadGateway, msgAborted
+	}
+	return http.StatusInternalServerError, msgPanic
+}
+
 // run serves the call's request with the app's handler and returns what it
 // panicked with, if it did, having logged it with the handler's own stack.
+// http.ErrAbortHandler is not logged (no stack either): net/http's server
+// and middleware such as chi's Recoverer treat it as a deliberate abort.
 // Both modes run the handler through it.
 func (h *Handler) run(c *call, w http.ResponseWriter) (p *handlerPanic) {
 	defer func() {
 		if v := recover(); v != nil {
+			p = &handlerPanic{value: v}
+			if p.aborted() {
+				return
+			}
 			// The stack is the handler's, so it is taken here.
-			p = &handlerPanic{value: v, stack: debug.Stack()}
+			p.stack = debug.Stack()
 			h.log.LogAttrs(c.ctx, slog.LevelError, "handler panicked",
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)), c.reqID)
 		}

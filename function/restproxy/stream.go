@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // TransferModeEnv names the environment variable that tells the adapter the
@@ -22,9 +24,10 @@ import (
 const TransferModeEnv = "APIGW_RESPONSE_TRANSFER_MODE"
 
 // MaxStreamBytes is the most a streamed response may carry: Lambda's limit
-// for InvokeWithResponseStream. The adapter cuts a longer stream with an
-// error rather than let Lambda end it without a word.
-const MaxStreamBytes = 200 << 20
+// for InvokeWithResponseStream, [awslimits.LambdaStreamedResponseBytes]. The
+// adapter cuts a longer stream with an error rather than let Lambda end it
+// without a word.
+const MaxStreamBytes = awslimits.LambdaStreamedResponseBytes
 
 // StreamingFromEnv reports whether the environment asks for streaming
 // ([TransferModeEnv] is "STREAM"): what [Wrap] assumes without
@@ -89,6 +92,7 @@ func (h *Handler) rejectStream(ctx context.Context, err error) *events.APIGatewa
 // complete is a whole answer in the streaming format.
 func complete(status int, h http.Header, body []byte) *events.APIGatewayProxyStreamingResponse {
 	h.Del("Content-Length")
+	cleanHeader(h)
 	return &events.APIGatewayProxyStreamingResponse{
 		StatusCode:        status,
 		MultiValueHeaders: map[string][]string(h),
@@ -105,6 +109,7 @@ func (e *streamError) Error() string { return e.msg }
 
 var (
 	errStreamPanic    = &streamError{"restproxy: the handler panicked after the response started"}
+	errStreamAborted  = &streamError{"restproxy: the handler aborted the response (http.ErrAbortHandler)"}
 	errStreamDeadline = &streamError{"restproxy: the response was still streaming at the deadline"}
 	errStreamTooLarge = &streamError{fmt.Sprintf("restproxy: the response passed Lambda's %d-byte streaming limit", MaxStreamBytes)}
 	errStreamGone     = errors.New("restproxy: the response is no longer being sent")
@@ -117,6 +122,12 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 			return h.rejectStream(ctx, err), nil
 		}
 		return nil, err
+	}
+	if status, msg, ok := h.verifyOrigin(c); !ok {
+		defer c.cancel()
+		hd, body := errorParts(msg)
+		h.requestLine(c, status, 0)
+		return complete(status, hd, body), nil
 	}
 	if c.rt.bare {
 		defer c.cancel()
@@ -143,6 +154,8 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 			}
 		}
 		switch {
+		case p != nil && p.aborted():
+			sw.cut(errStreamAborted)
 		case p != nil:
 			sw.cut(errStreamPanic)
 		case c.pastDeadline():
@@ -153,10 +166,11 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 		h.requestLine(c, sw.status, int(sw.bytes()))
 	}()
 
-	panicked := func() *events.APIGatewayProxyStreamingResponse {
-		hd, body := errorParts(msgPanic)
-		h.requestLine(c, http.StatusInternalServerError, 0)
-		return complete(http.StatusInternalServerError, hd, body)
+	panicked := func(p *handlerPanic) *events.APIGatewayProxyStreamingResponse {
+		status, msg := p.answer()
+		hd, body := errorParts(msg)
+		h.requestLine(c, status, 0)
+		return complete(status, hd, body)
 	}
 	select {
 	case <-sw.ready:
@@ -170,13 +184,13 @@ func (h *Handler) serveStream(ctx context.Context, e *events.APIGatewayProxyRequ
 			}
 		}()
 		return sw.response(pr), nil
-	case <-done:
-		return panicked(), nil
+	case p := <-done:
+		return panicked(p), nil
 	case <-c.ctx.Done():
 		select {
-		case <-done:
+		case p := <-done:
 			// The handler panicked, then its context was cancelled.
-			return panicked(), nil
+			return panicked(p), nil
 		default:
 		}
 		if !sw.abandon() {
@@ -240,7 +254,8 @@ func (w *streamWriter) writeHeaderLocked(status int) {
 	w.status, w.wroteHeader = status, true
 }
 
-// start fixes the headers, once; it reports whether the body may flow.
+// startLocked fixes the headers, once; it reports whether the body may
+// flow. w.mu must be held.
 func (w *streamWriter) startLocked(first []byte) bool {
 	switch w.state {
 	case streaming:
@@ -256,6 +271,7 @@ func (w *streamWriter) startLocked(first []byte) bool {
 	}
 	h.Del("Content-Length") // the stream has no length up front
 	rewriteLocation(h, w.prefix)
+	cleanHeader(h) // as net/http would send them
 	w.sent = h
 	w.state = streaming
 	close(w.ready)
