@@ -136,6 +136,47 @@ func TestProgressStopsWithTheRequest(t *testing.T) {
 	})
 }
 
+// firstFlush closes flushed at the handler's first flush.
+type firstFlush struct {
+	*httptest.ResponseRecorder
+	once    sync.Once
+	flushed chan struct{}
+}
+
+func (f *firstFlush) Flush() { f.once.Do(func() { close(f.flushed) }) }
+
+// TestProgressStopsSoonAfterCancel: when the client leaves or the deadline
+// passes, the request's context ends and the function must be free within
+// milliseconds, not at the end of the step it is counting. The wait here is
+// CPU time, which a synctest bubble's clock does not see (it stands still
+// while a goroutine computes), so this test reads the real clock.
+func TestProgressStopsSoonAfterCancel(t *testing.T) {
+	const bound = 250 * time.Millisecond // generous: the machine may be busy
+	for _, target := range []string{"/progress?seconds=900", "/progress/events?seconds=900"} {
+		t.Run(target, func(t *testing.T) {
+			a := newApp(t, fixedNow)
+			a.perStep = 3_000_000 // a step that counts for about a second
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			w := &firstFlush{ResponseRecorder: httptest.NewRecorder(), flushed: make(chan struct{})}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				a.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil))
+			}()
+			<-w.flushed // the head is out: the first step is being counted
+			cancel()
+			cancelled := time.Now()
+			<-done
+			if took := time.Since(cancelled); took > bound {
+				t.Errorf("the handler returned %v after its context ended, want within %v", took, bound)
+			} else {
+				t.Logf("the handler returned %v after its context ended", took)
+			}
+		})
+	}
+}
+
 func TestProgressBadSeconds(t *testing.T) {
 	a := newApp(t, fixedNow)
 	for _, v := range []string{"0", "901", "x", "-1"} {

@@ -59,6 +59,7 @@ type App struct {
 	gzipped   gzipCache
 	streaming bool          // the server streams: show the pages that need it
 	progress  time.Duration // default length of the long computation
+	perStep   int           // numbers the long computation checks a step
 }
 
 // Option configures an App.
@@ -94,7 +95,7 @@ func WithProgressDuration(d time.Duration) Option {
 
 // New builds the app. It fails only if the embedded assets are broken.
 func New(opts ...Option) (*App, error) {
-	a := &App{now: time.Now, assets: make(map[string]*asset), progress: 40 * time.Second}
+	a := &App{now: time.Now, assets: make(map[string]*asset), progress: 40 * time.Second, perStep: numbersPerStep}
 	for _, o := range opts {
 		o(a)
 	}
