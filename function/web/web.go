@@ -255,11 +255,19 @@ type pageData struct {
 	Style    template.CSS
 	NotFound bool
 	Stream   bool   // show the streaming pages
-	Seconds  int    // the long computation's default length
+	Seconds  int    // the long computation's length
+	Asked    int    // the length asked for, when the deadline made it shorter
+	Within   int    // whole seconds to the request's deadline, with Asked
 	User     string // who logged in, with basic auth
 }
 
 func (a *App) data(r *http.Request) pageData {
+	seconds := int(a.progress / time.Second)
+	// The run the page links gets a deadline like this request's: offer
+	// what fits in it.
+	if fit, _, ok := secondsLeft(r); ok && fit >= 1 {
+		seconds = min(seconds, fit)
+	}
 	return pageData{
 		Prefix:  prefix(r),
 		Script:  a.script.name,
@@ -270,7 +278,7 @@ func (a *App) data(r *http.Request) pageData {
 		Today:   a.now().UTC().Format(time.DateOnly),
 		Style:   template.CSS(style),
 		Stream:  a.streaming,
-		Seconds: int(a.progress / time.Second),
+		Seconds: seconds,
 		User:    user(r),
 	}
 }
