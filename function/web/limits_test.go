@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,8 +24,54 @@ import (
 	"github.com/goapigw/webapp/function/restproxy"
 )
 
+// newStreamingApp is the app of a server that streams: the only one that
+// serves the download and the long computation.
+func newStreamingApp(tb testing.TB) *App {
+	tb.Helper()
+	a, err := New(WithClock(func() time.Time { return fixedNow }), WithStreaming(true))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// TestStreamingRoutesOnlyWhenStreaming: buffered, the download would cost
+// 250 MB and a core for a certain 500, and the computation would pass the
+// 29 s limit: those routes do not exist, and no page links them.
+func TestStreamingRoutesOnlyWhenStreaming(t *testing.T) {
+	targets := []string{"/download.csv?from=2026-11-28", "/progress?seconds=1", "/progress/events?seconds=1"}
+	for _, streaming := range []bool{false, true} {
+		for _, target := range targets {
+			t.Run(fmt.Sprintf("streaming=%v %s", streaming, target), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					a, err := New(WithClock(func() time.Time { return fixedNow }), WithStreaming(streaming))
+					if err != nil {
+						t.Fatal(err)
+					}
+					w := get(t, a, target, nil)
+					want := http.StatusNotFound
+					if streaming {
+						want = http.StatusOK
+					}
+					if w.Code != want {
+						t.Errorf("got %d, want %d", w.Code, want)
+					}
+					if !streaming {
+						path, _, _ := strings.Cut(target, "?")
+						for _, page := range []string{"/", "/no/such/page", "/?date=1993-01-01"} {
+							if body := get(t, a, page, nil).Body.String(); strings.Contains(body, path) {
+								t.Errorf("%s links %s", page, path)
+							}
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
 func TestDownloadCSV(t *testing.T) {
-	a := newApp(t, fixedNow)
+	a := newStreamingApp(t)
 	t.Run("one day and a half", func(t *testing.T) {
 		w := get(t, a, "/download.csv?from=2026-11-28", nil)
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/csv; charset=utf-8" ||
@@ -88,7 +135,7 @@ func (f *flushRecorder) Flush() {
 
 func TestProgressPageStreamsAStepASecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a := newApp(t, fixedNow)
+		a := newStreamingApp(t)
 		w := &flushRecorder{ResponseRecorder: httptest.NewRecorder(), start: time.Now()}
 		a.ServeHTTP(w, httptest.NewRequest("GET", "/progress?seconds=3", nil))
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
@@ -114,7 +161,7 @@ func TestProgressPageStreamsAStepASecond(t *testing.T) {
 
 func TestProgressEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a := newApp(t, fixedNow)
+		a := newStreamingApp(t)
 		w := get(t, a, "/progress/events?seconds=2", nil)
 		want := ": started\n\n" +
 			"event: step\ndata: {\"step\":1,\"of\":2,\"primes\":5133,\"upto\":50000}\n\n" +
@@ -128,7 +175,7 @@ func TestProgressEvents(t *testing.T) {
 
 func TestProgressStopsWithTheRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a := newApp(t, fixedNow)
+		a := newStreamingApp(t)
 		r := httptest.NewRequest("GET", "/progress?seconds=60", nil)
 		// The client leaves after 2.5 s: a cancel, not a deadline, which
 		// would shorten the run up front.
@@ -165,7 +212,7 @@ func TestProgressStopsSoonAfterCancel(t *testing.T) {
 	const bound = 250 * time.Millisecond // generous: the machine may be busy
 	for _, target := range []string{"/progress?seconds=900", "/progress/events?seconds=900"} {
 		t.Run(target, func(t *testing.T) {
-			a := newApp(t, fixedNow)
+			a := newStreamingApp(t)
 			a.perStep = 3_000_000 // a step that counts for about a second
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -245,7 +292,7 @@ func TestProgressEndsBeforeTheDeadline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				a := newApp(t, fixedNow)
+				a := newStreamingApp(t)
 				start := time.Now()
 				body, err := serveStreamed(t, a, 10*time.Second, tt.path, map[string]string{"seconds": tt.seconds})
 				if err != nil {
@@ -295,7 +342,7 @@ func TestProgressNoTimeLeft(t *testing.T) {
 	for _, p := range []string{"/progress", "/progress/events"} {
 		t.Run(p, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				a := newApp(t, fixedNow)
+				a := newStreamingApp(t)
 				ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 				defer cancel()
 				w := httptest.NewRecorder()
@@ -310,7 +357,7 @@ func TestProgressNoTimeLeft(t *testing.T) {
 }
 
 func TestProgressBadSeconds(t *testing.T) {
-	a := newApp(t, fixedNow)
+	a := newStreamingApp(t)
 	for _, v := range []string{"0", "901", "x", "-1"} {
 		for _, p := range []string{"/progress", "/progress/events"} {
 			if w := get(t, a, p+"?seconds="+v, nil); w.Code != http.StatusBadRequest {

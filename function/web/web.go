@@ -76,9 +76,9 @@ func WithClock(now func() time.Time) Option {
 
 // WithStreaming says whether responses reach the client as they are
 // written (a plain HTTP server, or the adapter in streaming mode). With it,
-// the page links a download larger than Lambda's 6 MB buffered limit and a
-// computation longer than API Gateway's 29 s; without it, it says how to
-// get them. Default: false.
+// the app serves and links a download larger than Lambda's 6 MB buffered
+// limit and a computation longer than API Gateway's 29 s; without it, those
+// routes are 404 and the page says how to get them. Default: false.
 func WithStreaming(on bool) Option {
 	return func(a *App) { a.streaming = on }
 }
@@ -116,9 +116,14 @@ func New(opts ...Option) (*App, error) {
 	a.mux.HandleFunc("GET /{$}", a.page)
 	a.mux.HandleFunc("GET /days", a.fragment)
 	a.mux.HandleFunc("GET /assets/{name}", a.serveAsset)
-	a.mux.HandleFunc("GET /download.csv", a.downloadCSV)
-	a.mux.HandleFunc("GET /progress", a.progressPage)
-	a.mux.HandleFunc("GET /progress/events", a.progressEvents)
+	if a.streaming {
+		// Buffered, the download would cost 250 MB and a core for a
+		// certain 500, and the computation would pass the 29 s limit:
+		// there they are 404s, and the home page says how to get them.
+		a.mux.HandleFunc("GET /download.csv", a.downloadCSV)
+		a.mux.HandleFunc("GET /progress", a.progressPage)
+		a.mux.HandleFunc("GET /progress/events", a.progressEvents)
+	}
 	a.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
 		// The page declares an inline icon; this stops the browser's
 		// automatic request from logging an error.
