@@ -263,7 +263,7 @@ type pageData struct {
 	Seconds  int    // the long computation's length
 	Asked    int    // the length asked for, when the deadline made it shorter
 	Within   int    // whole seconds to the request's deadline, with Asked
-	User     string // who logged in, with basic auth
+	User     string // who logged in, with basic auth; set, the page is private
 }
 
 func (a *App) data(r *http.Request) pageData {
@@ -320,6 +320,7 @@ func (a *App) page(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) fragment(w http.ResponseWriter, r *http.Request) {
 	d := a.data(r)
+	d.User = "" // the fragment names nobody: it stays cacheable as before
 	status := http.StatusOK
 	if !r.URL.Query().Has("date") {
 		d.Problem = errNoDate.msg
@@ -351,7 +352,14 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
+	// Revalidated on every view; a page that names the signed-in user is
+	// for that user's browser only, never for a shared cache (CloudFront, a
+	// proxy) that would hand it to the next visitor.
+	if d.User != "" {
+		h.Set("Cache-Control", "private, no-cache")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
 	h.Set("Vary", "Accept-Encoding")
 	sum := sha256.Sum256(buf.Bytes())
 	if status == http.StatusOK {
