@@ -66,17 +66,53 @@ func (a *App) downloadCSV(w http.ResponseWriter, r *http.Request) {
 // the given length: one a second.
 func progressSteps(d time.Duration) int { return max(1, int(d/time.Second)) }
 
-// progressDuration reads ?seconds= (1 to 900), else the app's default.
-func (a *App) progressDuration(r *http.Request) (time.Duration, error) {
-	v := r.URL.Query().Get("seconds")
-	if v == "" {
-		return a.progress, nil
+// progressMargin is what a run keeps back from its request's deadline, so
+// that it ends its page with a proper end of stream, even on a busy machine,
+// rather than be cut by the adapter.
+const progressMargin = time.Second
+
+// secondsLeft is how many whole seconds of computation fit before the
+// request's deadline, keeping progressMargin, and how many whole seconds are
+// left to the deadline; ok is false when the request has none (a plain
+// server). In Lambda the adapter sets the deadline: the integration timeout
+// or the function's own, whichever ends first.
+func secondsLeft(r *http.Request) (fit, left int, ok bool) {
+	deadline, ok := r.Context().Deadline()
+	if !ok {
+		return 0, 0, false
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 900 {
-		return 0, fmt.Errorf("seconds must be a whole number from 1 to 900, not %q", v)
+	until := time.Until(deadline)
+	return int((until - progressMargin) / time.Second), int(until / time.Second), true
+}
+
+// run is one run of the long computation, as the request may have it.
+type run struct {
+	seconds int // how long it runs
+	asked   int // what the request asked for, when the deadline made it shorter; else 0
+	within  int // whole seconds to the request's deadline, when asked is set
+}
+
+// planRun reads ?seconds= (1 to 900), else the app's default, and shortens
+// the run to what fits before the request's deadline. It answers the
+// request itself, and reports false, when there is no run to make.
+func (a *App) planRun(w http.ResponseWriter, r *http.Request) (run, bool) {
+	rn := run{seconds: int(a.progress / time.Second)}
+	if v := r.URL.Query().Get("seconds"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 900 {
+			http.Error(w, fmt.Sprintf("seconds must be a whole number from 1 to 900, not %q", v), http.StatusBadRequest)
+			return run{}, false
+		}
+		rn.seconds = n
 	}
-	return time.Duration(n) * time.Second, nil
+	if fit, left, ok := secondsLeft(r); ok && fit < rn.seconds {
+		if fit < 1 {
+			http.Error(w, "Too little time is left before this request's deadline to run the computation.", http.StatusServiceUnavailable)
+			return run{}, false
+		}
+		rn = run{seconds: fit, asked: rn.seconds, within: left}
+	}
+	return rn, true
 }
 
 // step is one step of the long computation: the primes of a range of the
@@ -88,34 +124,54 @@ type step struct {
 	Upto   int `json:"upto"`
 }
 
+// clamped is the event that says the deadline made a run shorter.
+type clamped struct {
+	Asked   int `json:"asked"`   // seconds asked for
+	Seconds int `json:"seconds"` // seconds it runs
+	Within  int `json:"within"`  // whole seconds to the request's deadline
+}
+
 const numbersPerStep = 50_000
 
 // compute runs the computation, calling report after each step; a step
-// takes at least a second, so the run lasts d. It stops when ctx ends.
-func compute(ctx context.Context, d time.Duration, report func(step) error) error {
+// takes at least a second, so the run lasts d. It stops within a fraction of
+// a millisecond when ctx ends, even in the middle of counting.
+func compute(ctx context.Context, d time.Duration, perStep int, report func(step) error) error {
 	n := progressSteps(d)
 	primes := 0
 	for i := 1; i <= n; i++ {
 		tick := time.NewTimer(time.Second)
-		primes += countPrimes((i-1)*numbersPerStep, i*numbersPerStep)
+		found, err := countPrimes(ctx, (i-1)*perStep, i*perStep)
+		if err != nil {
+			tick.Stop()
+			return err
+		}
+		primes += found
 		select {
 		case <-ctx.Done():
 			tick.Stop()
 			return ctx.Err()
 		case <-tick.C:
 		}
-		if err := report(step{Step: i, Of: n, Primes: primes, Upto: i * numbersPerStep}); err != nil {
+		if err := report(step{Step: i, Of: n, Primes: primes, Upto: i * perStep}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// checkEvery is how many numbers countPrimes tests between two looks at its
+// context: a few microseconds of work even at the top of the range.
+const checkEvery = 256
+
 // countPrimes counts the primes in [lo, hi) by trial division: honest work,
-// small enough for one step.
-func countPrimes(lo, hi int) int {
+// small enough for one step. It returns ctx's error as soon as ctx ends.
+func countPrimes(ctx context.Context, lo, hi int) (int, error) {
 	count := 0
 	for n := max(lo, 2); n < hi; n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
 		prime := true
 		for d := 2; d*d <= n; d++ {
 			if n%d == 0 {
@@ -127,15 +183,14 @@ func countPrimes(lo, hi int) int {
 			count++
 		}
 	}
-	return count
+	return count, nil
 }
 
 // progressPage streams an HTML page that grows by a line a step: it works
 // without JavaScript, as the browser renders the document as it arrives.
 func (a *App) progressPage(w http.ResponseWriter, r *http.Request) {
-	d, err := a.progressDuration(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	rn, ok := a.planRun(w, r)
+	if !ok {
 		return
 	}
 	h := w.Header()
@@ -146,19 +201,18 @@ func (a *App) progressPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := a.data(r)
-	data.Seconds = int(d / time.Second)
-	flush := func() { _ = http.NewResponseController(w).Flush() }
+	data.Seconds, data.Asked, data.Within = rn.seconds, rn.asked, rn.within
+	rc := http.NewResponseController(w)
 	if err := templates.ExecuteTemplate(w, "progress-head", data); err != nil {
 		return
 	}
-	flush()
-	start := a.now()
-	err = compute(r.Context(), d, func(s step) error {
+	_ = rc.Flush()
+	start := time.Now()
+	err := compute(r.Context(), time.Duration(rn.seconds)*time.Second, a.perStep, func(s step) error {
 		if err := progressLine.Execute(w, s); err != nil {
 			return err
 		}
-		flush()
-		return nil
+		return rc.Flush() // a client that left ends the run here too
 	})
 	if err != nil {
 		return // the deadline or the client ended it; the adapter reports it
@@ -166,7 +220,7 @@ func (a *App) progressPage(w http.ResponseWriter, r *http.Request) {
 	_ = templates.ExecuteTemplate(w, "progress-tail", struct {
 		pageData
 		Took string
-	}{data, a.now().Sub(start).Round(100 * time.Millisecond).String()})
+	}{data, time.Since(start).Round(100 * time.Millisecond).String()})
 }
 
 var progressLine = template.Must(template.New("line").Parse(
@@ -175,9 +229,8 @@ var progressLine = template.Must(template.New("line").Parse(
 // progressEvents is the same computation as server-sent events, for the
 // page's script, which updates the home page in place.
 func (a *App) progressEvents(w http.ResponseWriter, r *http.Request) {
-	d, err := a.progressDuration(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	rn, ok := a.planRun(w, r)
+	if !ok {
 		return
 	}
 	h := w.Header()
@@ -189,9 +242,13 @@ func (a *App) progressEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	// A comment first, so the browser knows the stream is open.
 	_, _ = io.WriteString(w, ": started\n\n")
+	if rn.asked != 0 {
+		b, _ := json.Marshal(clamped{Asked: rn.asked, Seconds: rn.seconds, Within: rn.within})
+		_, _ = fmt.Fprintf(w, "event: clamped\ndata: %s\n\n", b)
+	}
 	_ = rc.Flush()
 	var last step
-	err = compute(r.Context(), d, func(s step) error {
+	err := compute(r.Context(), time.Duration(rn.seconds)*time.Second, a.perStep, func(s step) error {
 		last = s
 		b, _ := json.Marshal(s)
 		if _, err := fmt.Fprintf(w, "event: step\ndata: %s\n\n", b); err != nil {

@@ -6,17 +6,72 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/goapigw/webapp/function/restproxy"
 )
 
+// newStreamingApp is the app of a server that streams: the only one that
+// serves the download and the long computation.
+func newStreamingApp(tb testing.TB) *App {
+	tb.Helper()
+	a, err := New(WithClock(func() time.Time { return fixedNow }), WithStreaming(true))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// TestStreamingRoutesOnlyWhenStreaming: buffered, the download would cost
+// 250 MB and a core for a certain 500, and the computation would pass the
+// 29 s limit: those routes do not exist, and no page links them.
+func TestStreamingRoutesOnlyWhenStreaming(t *testing.T) {
+	targets := []string{"/download.csv?from=2026-11-28", "/progress?seconds=1", "/progress/events?seconds=1"}
+	for _, streaming := range []bool{false, true} {
+		for _, target := range targets {
+			t.Run(fmt.Sprintf("streaming=%v %s", streaming, target), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					a, err := New(WithClock(func() time.Time { return fixedNow }), WithStreaming(streaming))
+					if err != nil {
+						t.Fatal(err)
+					}
+					w := get(t, a, target, nil)
+					want := http.StatusNotFound
+					if streaming {
+						want = http.StatusOK
+					}
+					if w.Code != want {
+						t.Errorf("got %d, want %d", w.Code, want)
+					}
+					if !streaming {
+						path, _, _ := strings.Cut(target, "?")
+						for _, page := range []string{"/", "/no/such/page", "/?date=1993-01-01"} {
+							if body := get(t, a, page, nil).Body.String(); strings.Contains(body, path) {
+								t.Errorf("%s links %s", page, path)
+							}
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
 func TestDownloadCSV(t *testing.T) {
-	a := newApp(t, fixedNow)
+	a := newStreamingApp(t)
 	t.Run("one day and a half", func(t *testing.T) {
 		w := get(t, a, "/download.csv?from=2026-11-28", nil)
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/csv; charset=utf-8" ||
@@ -80,7 +135,7 @@ func (f *flushRecorder) Flush() {
 
 func TestProgressPageStreamsAStepASecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a := newApp(t, fixedNow)
+		a := newStreamingApp(t)
 		w := &flushRecorder{ResponseRecorder: httptest.NewRecorder(), start: time.Now()}
 		a.ServeHTTP(w, httptest.NewRequest("GET", "/progress?seconds=3", nil))
 		if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
@@ -106,7 +161,7 @@ func TestProgressPageStreamsAStepASecond(t *testing.T) {
 
 func TestProgressEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a := newApp(t, fixedNow)
+		a := newStreamingApp(t)
 		w := get(t, a, "/progress/events?seconds=2", nil)
 		want := ": started\n\n" +
 			"event: step\ndata: {\"step\":1,\"of\":2,\"primes\":5133,\"upto\":50000}\n\n" +
@@ -120,15 +175,18 @@ func TestProgressEvents(t *testing.T) {
 
 func TestProgressStopsWithTheRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a := newApp(t, fixedNow)
+		a := newStreamingApp(t)
 		r := httptest.NewRequest("GET", "/progress?seconds=60", nil)
-		ctx, cancel := context.WithTimeout(r.Context(), 2500*time.Millisecond)
+		// The client leaves after 2.5 s: a cancel, not a deadline, which
+		// would shorten the run up front.
+		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
+		time.AfterFunc(2500*time.Millisecond, cancel)
 		w := httptest.NewRecorder()
 		start := time.Now()
 		a.ServeHTTP(w, r.WithContext(ctx))
 		if took := time.Since(start); took != 2500*time.Millisecond {
-			t.Errorf("handler returned after %v, want it to stop at the 2.5 s deadline", took)
+			t.Errorf("handler returned after %v, want it to stop when the client left at 2.5 s", took)
 		}
 		if n := strings.Count(w.Body.String(), "<li>"); n != 2 || strings.Contains(w.Body.String(), "Done") {
 			t.Errorf("steps: got %d, want 2 and no end", n)
@@ -136,8 +194,170 @@ func TestProgressStopsWithTheRequest(t *testing.T) {
 	})
 }
 
+// firstFlush closes flushed at the handler's first flush.
+type firstFlush struct {
+	*httptest.ResponseRecorder
+	once    sync.Once
+	flushed chan struct{}
+}
+
+func (f *firstFlush) Flush() { f.once.Do(func() { close(f.flushed) }) }
+
+// TestProgressStopsSoonAfterCancel: when the client leaves or the deadline
+// passes, the request's context ends and the function must be free within
+// milliseconds, not at the end of the step it is counting. The wait here is
+// CPU time, which a synctest bubble's clock does not see (it stands still
+// while a goroutine computes), so this test reads the real clock.
+func TestProgressStopsSoonAfterCancel(t *testing.T) {
+	const bound = 250 * time.Millisecond // generous: the machine may be busy
+	for _, target := range []string{"/progress?seconds=900", "/progress/events?seconds=900"} {
+		t.Run(target, func(t *testing.T) {
+			a := newStreamingApp(t)
+			a.perStep = 3_000_000 // a step that counts for about a second
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			w := &firstFlush{ResponseRecorder: httptest.NewRecorder(), flushed: make(chan struct{})}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				a.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil))
+			}()
+			<-w.flushed // the head is out: the first step is being counted
+			cancel()
+			cancelled := time.Now()
+			<-done
+			if took := time.Since(cancelled); took > bound {
+				t.Errorf("the handler returned %v after its context ended, want within %v", took, bound)
+			} else {
+				t.Logf("the handler returned %v after its context ended", took)
+			}
+		})
+	}
+}
+
+// serveStreamed serves a GET through the adapter in streaming mode, as
+// Lambda does, with the given integration timeout; it returns the body and
+// the error that ended it (nil for a proper end of stream).
+func serveStreamed(tb testing.TB, h http.Handler, timeout time.Duration, path string, query map[string]string) (string, error) {
+	tb.Helper()
+	e := events.APIGatewayProxyRequest{
+		Resource: "/{proxy+}", Path: path, HTTPMethod: http.MethodGet,
+		PathParameters:        map[string]string{"proxy": strings.TrimPrefix(path, "/")},
+		QueryStringParameters: query,
+		RequestContext:        events.APIGatewayProxyRequestContext{Stage: "prod", Path: "/prod" + path},
+	}
+	mq := make(map[string][]string)
+	for k, v := range query {
+		mq[k] = []string{v}
+	}
+	e.MultiValueQueryStringParameters = mq
+	payload, err := json.Marshal(e)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fn := restproxy.Wrap(h, restproxy.WithResponseStreaming(true), restproxy.WithIntegrationTimeout(timeout),
+		restproxy.WithLogger(slog.New(slog.DiscardHandler)))
+	res, err := fn.InvokeStream(context.Background(), payload)
+	if err != nil {
+		tb.Fatalf("InvokeStream: %v", err)
+	}
+	if res.StatusCode != http.StatusOK {
+		tb.Fatalf("status: got %d, want 200", res.StatusCode)
+	}
+	body, err := io.ReadAll(res.Body)
+	return string(body), err
+}
+
+// TestProgressEndsBeforeTheDeadline: behind a 10 s integration timeout, a
+// run asked for 900 s (or 5 s) must end with a complete page before the
+// adapter cuts the stream, and say when it was shortened.
+func TestProgressEndsBeforeTheDeadline(t *testing.T) {
+	tests := []struct {
+		name      string
+		path      string
+		seconds   string
+		wantSteps int
+		wantNote  string // "" when the run was not shortened
+		wantEnd   string
+	}{
+		{name: "page, shortened", path: "/progress", seconds: "900", wantSteps: 8,
+			wantNote: `<p id="clamped">You asked for 900 seconds, but this request must end within 9 seconds, so the computation runs for 8.</p>`,
+			wantEnd:  `<p id="done"><strong>Done</strong> in 8s.`},
+		{name: "page, fits", path: "/progress", seconds: "5", wantSteps: 5, wantEnd: `<p id="done"><strong>Done</strong> in 5s.`},
+		{name: "events, shortened", path: "/progress/events", seconds: "900", wantSteps: 8,
+			wantNote: "event: clamped\ndata: {\"asked\":900,\"seconds\":8,\"within\":9}\n\n",
+			wantEnd:  "event: done\ndata: {\"step\":8,\"of\":8,"},
+		{name: "events, fits", path: "/progress/events", seconds: "5", wantSteps: 5, wantEnd: "event: done\ndata: {\"step\":5,\"of\":5,"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				a := newStreamingApp(t)
+				start := time.Now()
+				body, err := serveStreamed(t, a, 10*time.Second, tt.path, map[string]string{"seconds": tt.seconds})
+				if err != nil {
+					t.Fatalf("the stream was cut after %v: %v\n%s", time.Since(start), err, tail(body))
+				}
+				if took := time.Since(start); took != time.Duration(tt.wantSteps)*time.Second {
+					t.Errorf("took %v, want %d s", took, tt.wantSteps)
+				}
+				steps := strings.Count(body, "<li>") + strings.Count(body, "event: step")
+				if steps != tt.wantSteps || !strings.Contains(body, tt.wantEnd) {
+					t.Errorf("got %d steps, want %d and %q\n%s", steps, tt.wantSteps, tt.wantEnd, tail(body))
+				}
+				hasNote := strings.Contains(body, "clamped")
+				if tt.wantNote == "" && hasNote || tt.wantNote != "" && !strings.Contains(body, tt.wantNote) {
+					t.Errorf("note: want %q\n%s", tt.wantNote, tail(body))
+				}
+			})
+		})
+	}
+}
+
+// tail is the end of a long body, for failure messages.
+func tail(s string) string { return s[max(0, len(s)-800):] }
+
+// TestHomeLinksARunThatFits: the home page's link asks for no more than
+// its request could last, so following it runs what it says.
+func TestHomeLinksARunThatFits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, err := New(WithClock(func() time.Time { return fixedNow }), WithStreaming(true), WithProgressDuration(40*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := serveStreamed(t, a, 10*time.Second, "/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := regexp.MustCompile(`<a id="progress-link"[^>]*>[^<]*</a>`).FindString(body)
+		if want := `<a id="progress-link" href="/prod/progress?seconds=8" data-events="/prod/progress/events?seconds=8">Run a 8-second computation</a>`; got != want {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	})
+}
+
+// TestProgressNoTimeLeft: a request whose deadline leaves no whole step
+// gets a 503 at once rather than a page the adapter would cut.
+func TestProgressNoTimeLeft(t *testing.T) {
+	for _, p := range []string{"/progress", "/progress/events"} {
+		t.Run(p, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				a := newStreamingApp(t)
+				ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+				defer cancel()
+				w := httptest.NewRecorder()
+				start := time.Now()
+				a.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, p+"?seconds=5", nil))
+				if w.Code != http.StatusServiceUnavailable || time.Since(start) != 0 {
+					t.Errorf("got %d after %v, want 503 at once", w.Code, time.Since(start))
+				}
+			})
+		})
+	}
+}
+
 func TestProgressBadSeconds(t *testing.T) {
-	a := newApp(t, fixedNow)
+	a := newStreamingApp(t)
 	for _, v := range []string{"0", "901", "x", "-1"} {
 		for _, p := range []string{"/progress", "/progress/events"} {
 			if w := get(t, a, p+"?seconds="+v, nil); w.Code != http.StatusBadRequest {

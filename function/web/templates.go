@@ -97,6 +97,9 @@ var templates = template.Must(template.New("web").Parse(`
 <body>
 <main>
 <h1>A {{.Seconds}}-second computation</h1>
+{{- if .Asked}}
+<p id="clamped">You asked for {{.Asked}} seconds, but this request must end within {{.Within}} seconds, so the computation runs for {{.Seconds}}.</p>
+{{- end}}
 <p>Counting primes, one step a second. Each line arrives as soon as its step is done: the function streams this page.</p>
 <ol id="steps">
 {{end -}}

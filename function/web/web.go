@@ -59,6 +59,7 @@ type App struct {
 	gzipped   gzipCache
 	streaming bool          // the server streams: show the pages that need it
 	progress  time.Duration // default length of the long computation
+	perStep   int           // numbers the long computation checks a step
 }
 
 // Option configures an App.
@@ -75,9 +76,9 @@ func WithClock(now func() time.Time) Option {
 
 // WithStreaming says whether responses reach the client as they are
 // written (a plain HTTP server, or the adapter in streaming mode). With it,
-// the page links a download larger than Lambda's 6 MB buffered limit and a
-// computation longer than API Gateway's 29 s; without it, it says how to
-// get them. Default: false.
+// the app serves and links a download larger than Lambda's 6 MB buffered
+// limit and a computation longer than API Gateway's 29 s; without it, those
+// routes are 404 and the page says how to get them. Default: false.
 func WithStreaming(on bool) Option {
 	return func(a *App) { a.streaming = on }
 }
@@ -94,7 +95,7 @@ func WithProgressDuration(d time.Duration) Option {
 
 // New builds the app. It fails only if the embedded assets are broken.
 func New(opts ...Option) (*App, error) {
-	a := &App{now: time.Now, assets: make(map[string]*asset), progress: 40 * time.Second}
+	a := &App{now: time.Now, assets: make(map[string]*asset), progress: 40 * time.Second, perStep: numbersPerStep}
 	for _, o := range opts {
 		o(a)
 	}
@@ -115,9 +116,14 @@ func New(opts ...Option) (*App, error) {
 	a.mux.HandleFunc("GET /{$}", a.page)
 	a.mux.HandleFunc("GET /days", a.fragment)
 	a.mux.HandleFunc("GET /assets/{name}", a.serveAsset)
-	a.mux.HandleFunc("GET /download.csv", a.downloadCSV)
-	a.mux.HandleFunc("GET /progress", a.progressPage)
-	a.mux.HandleFunc("GET /progress/events", a.progressEvents)
+	if a.streaming {
+		// Buffered, the download would cost 250 MB and a core for a
+		// certain 500, and the computation would pass the 29 s limit:
+		// there they are 404s, and the home page says how to get them.
+		a.mux.HandleFunc("GET /download.csv", a.downloadCSV)
+		a.mux.HandleFunc("GET /progress", a.progressPage)
+		a.mux.HandleFunc("GET /progress/events", a.progressEvents)
+	}
 	a.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
 		// The page declares an inline icon; this stops the browser's
 		// automatic request from logging an error.
@@ -254,11 +260,19 @@ type pageData struct {
 	Style    template.CSS
 	NotFound bool
 	Stream   bool   // show the streaming pages
-	Seconds  int    // the long computation's default length
-	User     string // who logged in, with basic auth
+	Seconds  int    // the long computation's length
+	Asked    int    // the length asked for, when the deadline made it shorter
+	Within   int    // whole seconds to the request's deadline, with Asked
+	User     string // who logged in, with basic auth; set, the page is private
 }
 
 func (a *App) data(r *http.Request) pageData {
+	seconds := int(a.progress / time.Second)
+	// The run the page links gets a deadline like this request's: offer
+	// what fits in it.
+	if fit, _, ok := secondsLeft(r); ok && fit >= 1 {
+		seconds = min(seconds, fit)
+	}
 	return pageData{
 		Prefix:  prefix(r),
 		Script:  a.script.name,
@@ -269,7 +283,7 @@ func (a *App) data(r *http.Request) pageData {
 		Today:   a.now().UTC().Format(time.DateOnly),
 		Style:   template.CSS(style),
 		Stream:  a.streaming,
-		Seconds: int(a.progress / time.Second),
+		Seconds: seconds,
 		User:    user(r),
 	}
 }
@@ -306,6 +320,7 @@ func (a *App) page(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) fragment(w http.ResponseWriter, r *http.Request) {
 	d := a.data(r)
+	d.User = "" // the fragment names nobody: it stays cacheable as before
 	status := http.StatusOK
 	if !r.URL.Query().Has("date") {
 		d.Problem = errNoDate.msg
@@ -337,7 +352,14 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
+	// Revalidated on every view; a page that names the signed-in user is
+	// for that user's browser only, never for a shared cache (CloudFront, a
+	// proxy) that would hand it to the next visitor.
+	if d.User != "" {
+		h.Set("Cache-Control", "private, no-cache")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
 	h.Set("Vary", "Accept-Encoding")
 	sum := sha256.Sum256(buf.Bytes())
 	if status == http.StatusOK {

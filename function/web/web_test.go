@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/goapigw/webapp/function/restproxy"
 	"github.com/goapigw/webapp/internal/golden"
 )
 
@@ -198,6 +203,76 @@ func TestCachingAndCompression(t *testing.T) {
 	}
 	if w := get(t, a, "/assets/arch.0000000000.png", nil); w.Code != http.StatusNotFound {
 		t.Errorf("stale asset name: got %d, want 404", w.Code)
+	}
+}
+
+// TestPersonalisedPagesArePrivate: a page that names the signed-in user
+// must never be stored by a shared cache (CloudFront, a proxy), where the
+// next visitor would get it; pages that are the same for everyone keep
+// their caching. The principal comes from the authorizer, through the
+// adapter, as in Lambda.
+func TestPersonalisedPagesArePrivate(t *testing.T) {
+	a := newApp(t, fixedNow)
+	fn := restproxy.Wrap(a, restproxy.WithLogger(slog.New(slog.DiscardHandler)))
+	picture := "/assets/" + a.picture.name
+	tests := []struct {
+		name      string
+		path      string
+		query     map[string]string
+		principal string
+		wantUser  bool
+		want      string
+	}{
+		{name: "home, signed in", path: "/", principal: "alice", wantUser: true, want: "private, no-cache"},
+		{name: "answer, signed in", path: "/", query: map[string]string{"date": "1993-01-01"}, principal: "alice", wantUser: true, want: "private, no-cache"},
+		{name: "not found, signed in", path: "/no/such/page", principal: "alice", wantUser: true, want: "private, no-cache"},
+		{name: "fragment, signed in: names nobody", path: "/days", query: map[string]string{"date": "1993-01-01"}, principal: "alice", want: "no-cache"},
+		{name: "asset, signed in", path: picture, principal: "alice", want: "public, max-age=31536000, immutable"},
+		{name: "home, no authorizer", path: "/", want: "no-cache"},
+		{name: "not found, no authorizer", path: "/no/such/page", want: "no-cache"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &events.APIGatewayProxyRequest{
+				Resource: "/{proxy+}", Path: tt.path, HTTPMethod: http.MethodGet,
+				PathParameters:        map[string]string{"proxy": strings.TrimPrefix(tt.path, "/")},
+				QueryStringParameters: tt.query,
+				RequestContext:        events.APIGatewayProxyRequestContext{Stage: "prod", Path: "/prod" + tt.path},
+			}
+			if tt.principal != "" {
+				e.RequestContext.Authorizer = map[string]any{"principalId": tt.principal}
+			}
+			mq := make(map[string][]string)
+			for k, v := range tt.query {
+				mq[k] = []string{v}
+			}
+			e.MultiValueQueryStringParameters = mq
+			res, err := fn.ServeEvent(context.Background(), e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := res.MultiValueHeaders["Cache-Control"]
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("Cache-Control: got %q, want %q", got, tt.want)
+			}
+			if named := strings.Contains(res.Body, "Signed in as"); named != tt.wantUser {
+				t.Errorf("names the user: got %v, want %v", named, tt.wantUser)
+			}
+			etag := res.MultiValueHeaders["Etag"]
+			if len(etag) == 0 {
+				return
+			}
+			// The 304 of a repeat view says the same.
+			e.MultiValueHeaders = map[string][]string{"If-None-Match": etag}
+			e.Headers = map[string]string{"If-None-Match": etag[0]}
+			again, err := fn.ServeEvent(context.Background(), e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := again.MultiValueHeaders["Cache-Control"]; again.StatusCode != http.StatusNotModified || len(got) != 1 || got[0] != tt.want {
+				t.Errorf("repeat view: got %d, Cache-Control %q; want 304, %q", again.StatusCode, got, tt.want)
+			}
+		})
 	}
 }
 

@@ -52,6 +52,7 @@
   var text = document.getElementById("progress-text");
   if (!link || !live || !bar || !text || !window.EventSource) return;
   var source = null;
+  var note = "";
 
   link.addEventListener("click", function (ev) {
     ev.preventDefault();
@@ -59,16 +60,22 @@
     live.hidden = false;
     bar.value = 0;
     text.textContent = "Starting…";
+    note = "";
     source = new EventSource(link.getAttribute("data-events"));
+    // The server shortened the run to end before the request's deadline.
+    source.addEventListener("clamped", function (e) {
+      var c = JSON.parse(e.data);
+      note = " (shortened from " + c.asked + " s: this request must end within " + c.within + " s)";
+    });
     source.addEventListener("step", function (e) {
       var s = JSON.parse(e.data);
       bar.max = s.of;
       bar.value = s.step;
-      text.textContent = "Step " + s.step + " of " + s.of + ": " + s.primes + " primes below " + s.upto;
+      text.textContent = "Step " + s.step + " of " + s.of + ": " + s.primes + " primes below " + s.upto + note;
     });
     source.addEventListener("done", function (e) {
       var s = JSON.parse(e.data);
-      text.textContent = "Done: " + s.primes + " primes below " + s.upto + " in " + s.of + " steps.";
+      text.textContent = "Done: " + s.primes + " primes below " + s.upto + " in " + s.of + " steps" + note + ".";
       source.close();
       source = null;
     });
