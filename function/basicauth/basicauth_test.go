@@ -110,7 +110,7 @@ func TestParseHtpasswd(t *testing.T) {
 			// from the prefix, and making a real one takes a second.
 			name:    "cost above the maximum",
 			data:    "bob:$2y$13$" + strings.TrimPrefix(good, "alice:$2y$04$") + "\n",
-			wantErr: "htpasswd line 1 has bcrypt cost 13, above the maximum of 12: each check would take about 500 ms on the authorizer (cost 12 takes 250 ms, each step doubles it) against its 10 s timeout; write the line again with a lower cost: htpasswd -nbB -C 10 USER PASSWORD",
+			wantErr: "htpasswd line 1 has bcrypt cost 13, above the maximum of 12: each check would take about 500 ms on the authorizer (cost 12 takes 250 ms, each step doubles it), and API Gateway waits 10s for it; write the line again with a lower cost: htpasswd -nbB -C 10 USER PASSWORD",
 		},
 	}
 	for _, tt := range tests {

@@ -10,14 +10,18 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // MaxCost is the highest bcrypt cost a file may use. One comparison at
 // cost 12 takes about 250 ms on the construct's 256 MB arm64 function, and
-// every step doubles it: at 15 a cold refresh (the dummy hash and the
-// check) passes API Gateway's 10 s authorizer timeout, and well before that
-// each wrong password costs the function seconds of CPU. At 12 the worst
-// request stays near half a second, twenty times under the timeout.
+// each step doubles it. A cold request does two (the dummy hash and the
+// check), and every wrong password costs one that API Gateway's cache does
+// not spare. At 12 a cold request stays near half a second, a twentieth of
+// API Gateway's 10 s authorizer timeout, which leaves room for a slower CPU
+// share; at 15 it is already 4 s. htpasswd -B writes cost 5 unless told
+// otherwise, and OWASP asks for at least 10.
 const MaxCost = 12
 
 // Credentials are the users of a parsed htpasswd file.
@@ -52,8 +56,8 @@ func ParseHtpasswd(data []byte) (*Credentials, error) {
 			return nil, fmt.Errorf("basicauth: htpasswd line %d has a malformed bcrypt hash: %w", i+1, err)
 		}
 		if cost > MaxCost {
-			return nil, fmt.Errorf("basicauth: htpasswd line %d has bcrypt cost %d, above the maximum of %d: each check would take about %d ms on the authorizer (cost 12 takes 250 ms, each step doubles it) against its 10 s timeout; write the line again with a lower cost: htpasswd -nbB -C 10 USER PASSWORD",
-				i+1, cost, MaxCost, 250<<(cost-12))
+			return nil, fmt.Errorf("basicauth: htpasswd line %d has bcrypt cost %d, above the maximum of %d: each check would take about %d ms on the authorizer (cost 12 takes 250 ms, each step doubles it), and API Gateway waits %v for it; write the line again with a lower cost: htpasswd -nbB -C 10 USER PASSWORD",
+				i+1, cost, MaxCost, 250<<(cost-12), awslimits.APIGatewayAuthorizerTimeout)
 		}
 		users[cost] = append(users[cost], user)
 		c.hashes[user] = []byte(hash)
