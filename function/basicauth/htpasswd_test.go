@@ -56,6 +56,7 @@ func TestTimingDoesNotTellUserNames(t *testing.T) {
 			u := median(unknown)
 			for user, ds := range known {
 				k := median(ds)
+				t.Logf("unknown user: median %v; %s (cost %d), wrong password: median %v", u, user, tt.costs[user], k)
 				if ratio := float64(u) / float64(k); ratio < 0.5 || ratio > 2 {
 					t.Errorf("unknown user: median %v; known user %s (cost %d), wrong password: median %v; got a ratio of %.2f, want 0.5 to 2",
 						u, user, tt.costs[user], k, ratio)
