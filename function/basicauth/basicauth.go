@@ -2,8 +2,8 @@ package basicauth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // MaxHeaderBytes is the longest Authorization header the authorizer reads;
@@ -75,67 +74,6 @@ func ParseHeader(h string) (user, password string, err error) {
 	return string(u), string(p), nil
 }
 
-// Credentials are the users of a parsed htpasswd file.
-type Credentials struct {
-	hashes map[string][]byte
-	dummy  []byte // checked for an unknown user: the same bcrypt work
-}
-
-// ParseHtpasswd reads htpasswd lines "user:$2y$…" (bcrypt only); blank
-// lines and lines starting with # are skipped. Errors name the line, never
-// its content.
-func ParseHtpasswd(data []byte) (*Credentials, error) {
-	c := &Credentials{hashes: map[string][]byte{}}
-	maxCost := bcrypt.MinCost
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		user, hash, ok := strings.Cut(line, ":")
-		switch {
-		case !ok || user == "":
-			return nil, fmt.Errorf("basicauth: htpasswd line %d is not user:hash", i+1)
-		case !strings.HasPrefix(hash, "$2y$") && !strings.HasPrefix(hash, "$2a$") && !strings.HasPrefix(hash, "$2b$"):
-			return nil, fmt.Errorf("basicauth: htpasswd line %d is not a bcrypt hash: write the file with htpasswd -nbB (plaintext, MD5 and SHA hashes are refused)", i+1)
-		case c.hashes[user] != nil:
-			return nil, fmt.Errorf("basicauth: htpasswd line %d repeats a user of an earlier line", i+1)
-		}
-		cost, err := bcrypt.Cost([]byte(hash))
-		if err != nil {
-			return nil, fmt.Errorf("basicauth: htpasswd line %d has a malformed bcrypt hash: %w", i+1, err)
-		}
-		maxCost = max(maxCost, cost)
-		c.hashes[user] = []byte(hash)
-	}
-	if len(c.hashes) == 0 {
-		return nil, errors.New("basicauth: the htpasswd data has no user: add lines written by htpasswd -nbB USER PASSWORD")
-	}
-	var random [16]byte
-	_, _ = rand.Read(random[:])
-	dummy, err := bcrypt.GenerateFromPassword(random[:], maxCost)
-	if err != nil {
-		return nil, fmt.Errorf("basicauth: %w", err)
-	}
-	c.dummy = dummy
-	return c, nil
-}
-
-// Check reports whether user and password match. An unknown user is
-// checked against a dummy hash of the highest cost in the file, so both
-// answers cost one bcrypt comparison.
-func (c *Credentials) Check(user, password string) bool {
-	hash, known := c.hashes[user]
-	if !known {
-		hash = c.dummy
-	}
-	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
-	return known && ok
-}
-
-// Users is the number of users.
-func (c *Credentials) Users() int { return len(c.hashes) }
-
 // Source returns the htpasswd data.
 type Source func(ctx context.Context) ([]byte, error)
 
@@ -146,14 +84,18 @@ func FileSource(path string) Source {
 
 // Authorizer is the TOKEN authorizer.
 type Authorizer struct {
-	source Source
-	ttl    time.Duration
-	now    func() time.Time
-	log    *slog.Logger
+	source   Source
+	ttl      time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+	function string // the metric's FunctionName dimension
 
-	mu      sync.Mutex
+	refresh sync.Mutex // held while the secret is read and parsed: one read at a time
+	mu      sync.Mutex // guards the fields below; held for no I/O and no bcrypt work
 	creds   *Credentials
-	fetched time.Time
+	readAt  time.Time // when creds were read
+	failure error     // why there are no credentials, after a failed refresh
+	next    time.Time // when to read the secret again; zero: at once
 }
 
 // Option configures an Authorizer.
@@ -167,39 +109,23 @@ func WithTTL(d time.Duration) Option { return func(a *Authorizer) { a.ttl = d } 
 func WithClock(now func() time.Time) Option { return func(a *Authorizer) { a.now = now } }
 
 // WithLogger sets where decisions are logged. Default: JSON on stderr.
+// The refresh-failure metric is a log line in CloudWatch's embedded metric
+// format, which needs a JSON handler without groups.
 func WithLogger(l *slog.Logger) Option { return func(a *Authorizer) { a.log = l } }
+
+// WithFunctionName sets the FunctionName dimension of the refresh-failure
+// metric. Default: $AWS_LAMBDA_FUNCTION_NAME, which Lambda sets, or
+// "unknown".
+func WithFunctionName(name string) Option { return func(a *Authorizer) { a.function = name } }
 
 // New returns an Authorizer that reads the htpasswd data from source.
 func New(source Source, opts ...Option) *Authorizer {
-	a := &Authorizer{source: source, ttl: time.Minute, now: time.Now, log: slog.New(slog.NewJSONHandler(os.Stderr, nil))}
+	a := &Authorizer{source: source, ttl: time.Minute, now: time.Now, log: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		function: cmp.Or(os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), "unknown")}
 	for _, o := range opts {
 		o(a)
 	}
 	return a
-}
-
-// credentials returns the parsed secret, reading it again after the TTL.
-// A failed refresh keeps the last good copy.
-func (a *Authorizer) credentials(ctx context.Context) (*Credentials, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.creds != nil && a.now().Sub(a.fetched) < a.ttl {
-		return a.creds, nil
-	}
-	data, err := a.source(ctx)
-	if err == nil {
-		var c *Credentials
-		if c, err = ParseHtpasswd(data); err == nil {
-			a.creds, a.fetched = c, a.now()
-			return c, nil
-		}
-	}
-	if a.creds != nil {
-		a.log.LogAttrs(ctx, slog.LevelError, "refreshing the credentials failed; the last good copy stays", slog.String("error", err.Error()))
-		a.fetched = a.now() // retry after another TTL, not at every request
-		return a.creds, nil
-	}
-	return nil, fmt.Errorf("basicauth: read the credentials: %w", err)
 }
 
 // Handle is the Lambda handler: an allow policy for the whole stage, or

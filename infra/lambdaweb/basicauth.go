@@ -37,10 +37,24 @@ type BasicAuthProps struct {
 	ResultsCacheTtl awscdk.Duration
 	// SecretCacheTtl is how long the authorizer keeps the parsed secret: a
 	// changed secret takes effect within it (plus ResultsCacheTtl for a
-	// token already cached).
+	// token already cached). A secret that does not parse lets nobody in
+	// until it is fixed; while the secret cannot be read, the last good copy
+	// serves for 15 minutes after it was read (or SecretCacheTtl, if
+	// longer), then nobody gets in. Each failed refresh is a data point of
+	// the metric WebApp/BasicAuth SecretRefreshFailures, which Monitoring
+	// alarms on.
 	// Default: 60 seconds.
 	SecretCacheTtl awscdk.Duration
 }
+
+// The metric the authorizer writes for each failed refresh of the secret,
+// in CloudWatch's embedded metric format (package basicauth's Metric…
+// constants; a test keeps the two in step).
+const (
+	authMetricNamespace = "WebApp/BasicAuth"
+	authMetricFailures  = "SecretRefreshFailures"
+	authMetricDimension = "FunctionName"
+)
 
 // AuthorizerEntry is the authorizer's main package in this module.
 const AuthorizerEntry = "./function/authorizer"

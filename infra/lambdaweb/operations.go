@@ -12,7 +12,8 @@ import (
 )
 
 // MonitoringProps adds CloudWatch alarms, and a dashboard, for the API and
-// the function.
+// the function; with BasicAuth, also an alarm on the authorizer's failed
+// refreshes of its secret.
 type MonitoringProps struct {
 	// AlarmTopic gets each alarm's ALARM and OK notifications.
 	// Default: none (the alarms show in the CloudWatch console only).
@@ -189,6 +190,15 @@ func (w *WebApp) addMonitoring(p *MonitoringProps) {
 	alarm("FunctionThrottlesAlarm", "Lambda throttled the function in the last 5 minutes: the reserved concurrency or the account's limit is reached.",
 		w.Function.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}),
 		1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1)
+	if w.Authorizer != nil {
+		alarm("AuthSecretRefreshAlarm", "The basic-auth authorizer could not refresh its htpasswd secret in the last 5 minutes: it is unreadable (the last good copy serves for 15 minutes at most) or refused (nobody gets in); the authorizer's log says which.",
+			awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+				Namespace: jsii.String(authMetricNamespace), MetricName: jsii.String(authMetricFailures),
+				DimensionsMap: &map[string]*string{authMetricDimension: w.Authorizer.FunctionName()},
+				Statistic:     jsii.String("Sum"), Period: five,
+			}),
+			1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1)
+	}
 
 	if !*p.Dashboard {
 		return
