@@ -60,7 +60,11 @@
 // carry it when [OriginVerifySecretArnEnv] (in Lambda: a Secrets Manager
 // secret whose SecretString is the value) or [OriginVerifySecretFileEnv]
 // (local runs: a file holding it) is set; [WithOriginVerifier] does the same
-// for [Wrap] without the environment. Any other request gets 403 with
+// for [Wrap] without the environment. The check applies where CloudFront
+// reaches the API, the execute-api endpoint (the stage URL): a request API
+// Gateway received at a custom domain (requestContext.domainName, set by
+// API Gateway, not the caller) came through a door the stack's owner opened
+// on purpose and is not checked. Any other request gets 403 with
 // "Forbidden: this API answers only through its CloudFront distribution"
 // and never reaches the app; one log line says why, never with the header's
 // value. The comparison is in constant time and accepts the secret's

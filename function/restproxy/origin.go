@@ -59,7 +59,7 @@ func originVerifierFromEnv(log *slog.Logger) *originverify.Verifier {
 // verifyOrigin checks the request's origin header and says how to answer
 // when it fails; it logs the refusal, never the header's value.
 func (h *Handler) verifyOrigin(c *call) (status int, msg string, ok bool) {
-	if h.origin == nil {
+	if h.origin == nil || c.ownDomain {
 		return 0, "", true
 	}
 	presented := ""
@@ -109,4 +109,14 @@ func withoutOriginHeader(e *events.APIGatewayProxyRequest) *events.APIGatewayPro
 	c.MultiValueHeaders = maps.Clone(e.MultiValueHeaders)
 	maps.DeleteFunc(c.MultiValueHeaders, func(k string, _ []string) bool { return has(k) })
 	return &c
+}
+
+// customDomain reports whether API Gateway received the request at a custom
+// domain (requestContext.domainName, which API Gateway sets, not the
+// client) rather than at the API's execute-api endpoint. CloudFront reaches
+// the API at its execute-api endpoint; a custom domain is a door the stack's
+// owner opened on purpose, so origin verification closes only the endpoint.
+// An event without a domain name counts as the endpoint's.
+func customDomain(domain string) bool {
+	return domain != "" && !strings.Contains(strings.ToLower(domain), ".execute-api.")
 }

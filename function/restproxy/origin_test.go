@@ -1,6 +1,7 @@
 package restproxy
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,10 +26,15 @@ func staticSecret(v originverify.Values, err error) originverify.Source {
 	return func(context.Context) (originverify.Values, error) { return v, err }
 }
 
-// originEvent is a stage event whose headers fields are given as JSON.
-func originEvent(headers string) []byte {
+// stageDomain is the domain name API Gateway reports for a request to the
+// API's execute-api endpoint, where CloudFront sends its requests.
+const stageDomain = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
+
+// originEvent is an event whose headers fields are given as JSON, received
+// at domain (requestContext.domainName).
+func originEvent(headers, domain string) []byte {
 	return []byte(`{"resource":"/{proxy+}","path":"/x","httpMethod":"GET","pathParameters":{"proxy":"x"},` +
-		headers + `"requestContext":{"path":"/prod/x","stage":"prod"}}`)
+		headers + `"requestContext":{"path":"/prod/x","stage":"prod","domainName":"` + domain + `"}}`)
 }
 
 func TestOriginVerification(t *testing.T) {
@@ -39,6 +45,7 @@ func TestOriginVerification(t *testing.T) {
 		wantStatus int
 		wantBody   string
 		wantLog    string
+		domain     string // default stageDomain
 	}{
 		{name: "current value", headers: `"headers":{"X-Origin-Verify":"` + testSecret + `"},`, wantStatus: 200, wantBody: "app"},
 		{name: "previous value, during a rotation", headers: `"multiValueHeaders":{"x-origin-verify":["` + testPrevious + `"]},`, wantStatus: 200, wantBody: "app"},
@@ -49,6 +56,10 @@ func TestOriginVerification(t *testing.T) {
 			headers:    `"multiValueHeaders":{"X-Origin-Verify":["` + testSecret + `"],"x-origin-verify":["guess-0123456789abcdef"]},`,
 			wantStatus: 403, wantBody: msgForbiddenOrigin + "\n", wantLog: `"reason":"several values"`,
 		},
+		{name: "no header, event without a domain name", domain: "-", wantStatus: 403, wantBody: msgForbiddenOrigin + "\n", wantLog: `"reason":"no header"`},
+		{name: "no header at a custom domain: a door of its own", domain: "app.example.com", wantStatus: 200, wantBody: "app"},
+		{name: "spoofed header at a custom domain is still removed", headers: `"headers":{"X-Origin-Verify":"guess"},`, domain: "app.example.com", wantStatus: 200, wantBody: "app"},
+		{name: "an execute-api name in upper case is the endpoint", domain: "A1B2C3D4E5.EXECUTE-API.eu-west-1.amazonaws.com", wantStatus: 403, wantBody: msgForbiddenOrigin + "\n", wantLog: `"reason":"no header"`},
 		{
 			name:       "secret unreadable: fail closed",
 			headers:    `"headers":{"X-Origin-Verify":"` + testSecret + `"},`,
@@ -86,7 +97,11 @@ func TestOriginVerification(t *testing.T) {
 					WithOriginVerifier(originverify.New(src, originverify.WithLogger(logger))))
 				var status int
 				var body, contentType string
-				payload := originEvent(tt.headers)
+				domain := cmp.Or(tt.domain, stageDomain)
+				if domain == "-" {
+					domain = ""
+				}
+				payload := originEvent(tt.headers, domain)
 				if stream {
 					st := decodeStreamed(t, invokeStream(t, h, payload))
 					status, body, contentType = st.StatusCode, string(st.body), strings.Join(st.MultiValueHeaders["Content-Type"], ",")
@@ -125,7 +140,7 @@ func TestOriginHeaderRemovedWithoutVerifier(t *testing.T) {
 		e, _ := RequestFromContext(r.Context())
 		_ = json.NewEncoder(w).Encode([]any{r.Header.Values(OriginVerifyHeader), e.Headers, e.MultiValueHeaders})
 	})
-	res := invoke(t, quietHandler(app), originEvent(`"headers":{"X-Origin-Verify":"s3cret","A":"1"},"multiValueHeaders":{"x-origin-verify":["s3cret"],"A":["1"]},`))
+	res := invoke(t, quietHandler(app), originEvent(`"headers":{"X-Origin-Verify":"s3cret","A":"1"},"multiValueHeaders":{"x-origin-verify":["s3cret"],"A":["1"]},`, stageDomain))
 	if strings.Contains(res.Body, "s3cret") || !strings.Contains(res.Body, `"A"`) {
 		t.Errorf("got %s, want the other headers only", res.Body)
 	}

@@ -287,6 +287,7 @@ type call struct {
 	reqID       slog.Attr
 	publicPath  string
 	origin      []string // the request's OriginVerifyHeader values, removed from req
+	ownDomain   bool     // reached through a custom domain, not the execute-api endpoint
 }
 
 // prepare builds the handler's request from the event; the caller must call
@@ -312,6 +313,7 @@ func (h *Handler) prepare(ctx context.Context, e *events.APIGatewayProxyRequest,
 	}
 	c.origin = req.Header[OriginVerifyHeader]
 	req.Header.Del(OriginVerifyHeader)
+	c.ownDomain = customDomain(e.RequestContext.DomainName)
 	c.ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
 	// The fast decoder reads the principal, so asking for it costs no
 	// decoding of the whole event.
