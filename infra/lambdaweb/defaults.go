@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // defaults returns a copy of p (nil allowed) with every default filled in; the
@@ -40,7 +42,7 @@ func (p *WebAppProps) defaults() WebAppProps {
 		d.ResponseStreaming = jsii.Bool(false)
 	}
 	if d.IntegrationTimeout == nil {
-		d.IntegrationTimeout = awscdk.Duration_Seconds(jsii.Number(29))
+		d.IntegrationTimeout = awscdk.Duration_Seconds(jsii.Number(awslimits.APIGatewayDefaultIntegrationTimeout.Seconds()))
 	}
 	if d.ThrottlingRateLimit == nil {
 		d.ThrottlingRateLimit = jsii.Number(50)
@@ -68,6 +70,9 @@ func (p *WebAppProps) defaults() WebAppProps {
 		cf := *d.CloudFront
 		if cf.PriceClass == "" {
 			cf.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_100
+		}
+		if cf.AllowDirectAccess == nil {
+			cf.AllowDirectAccess = jsii.Bool(false)
 		}
 		d.CloudFront = &cf
 	}

@@ -48,11 +48,20 @@ type WafProps struct {
 	// Default: none.
 	CloudFrontWebAclArn *string
 	// Create creates a minimal regional web ACL for the stage, in place of
-	// WebAclArn: AWS's managed common rule set and a rate-based rule.
+	// WebAclArn: AWS's managed common rule set and a rate-based rule per
+	// client address. Without CloudFront the rule counts the caller's
+	// source IP. With CloudFront in front, every request reaches the stage
+	// from one of CloudFront's addresses, and counting those would block
+	// everyone behind a busy edge location; the rule then counts the first
+	// address of X-Forwarded-For, the viewer's as CloudFront forwards it
+	// (a request without one is not counted). A viewer can forge that
+	// header to spread its requests over made-up addresses: for a limit
+	// nobody can evade, attach a CLOUDFRONT-scope web ACL with a rate rule
+	// through CloudFrontWebAclArn, which sees the real viewer address.
 	// Default: false.
 	Create *bool
-	// RateLimit is how many requests one IP address may make in 5 minutes
-	// under the created web ACL before it is blocked.
+	// RateLimit is how many requests one client address may make in 5
+	// minutes under the created web ACL before it is blocked.
 	// Default: 1000.
 	RateLimit *float64
 }
@@ -110,7 +119,7 @@ func (p *MonitoringProps) validate(bad func(string, ...any)) {
 
 // addWaf creates or attaches the web ACLs; it returns the ACL for the
 // distribution, if any.
-func (w *WebApp) addWaf(p *WafProps) {
+func (w *WebApp) addWaf(p *WafProps, behindCloudFront bool) {
 	scope := w
 	arn := p.WebAclArn
 	if *p.Create {
@@ -134,9 +143,7 @@ func (w *WebApp) addWaf(p *WafProps) {
 				&awswafv2.CfnWebACL_RuleProperty{
 					Name: jsii.String("rate-per-ip"), Priority: jsii.Number(1),
 					Action: &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}},
-					Statement: &awswafv2.CfnWebACL_StatementProperty{RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
-						Limit: p.RateLimit, AggregateKeyType: jsii.String("IP"),
-					}},
+					Statement: &awswafv2.CfnWebACL_StatementProperty{RateBasedStatement: rateStatement(p.RateLimit, behindCloudFront)},
 					VisibilityConfig: &awswafv2.CfnWebACL_VisibilityConfigProperty{
 						CloudWatchMetricsEnabled: jsii.Bool(true), SampledRequestsEnabled: jsii.Bool(true), MetricName: jsii.String("webapp-rate"),
 					},
@@ -151,6 +158,21 @@ func (w *WebApp) addWaf(p *WafProps) {
 			ResourceArn: w.RestApi.DeploymentStage().StageArn(),
 			WebAclArn:   arn,
 		})
+	}
+}
+
+// rateStatement counts requests per client address: the source IP, or
+// behind CloudFront the viewer's address as the first of X-Forwarded-For
+// (see WafProps.Create).
+func rateStatement(limit *float64, behindCloudFront bool) *awswafv2.CfnWebACL_RateBasedStatementProperty {
+	if !behindCloudFront {
+		return &awswafv2.CfnWebACL_RateBasedStatementProperty{Limit: limit, AggregateKeyType: jsii.String("IP")}
+	}
+	return &awswafv2.CfnWebACL_RateBasedStatementProperty{
+		Limit: limit, AggregateKeyType: jsii.String("FORWARDED_IP"),
+		ForwardedIpConfig: &awswafv2.CfnWebACL_ForwardedIPConfigurationProperty{
+			HeaderName: jsii.String("X-Forwarded-For"), FallbackBehavior: jsii.String("NO_MATCH"),
+		},
 	}
 }
 

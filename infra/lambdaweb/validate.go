@@ -186,6 +186,12 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 				}
 			}
 		}
+		if cf.OriginSecretVersionId != nil && *cf.AllowDirectAccess {
+			bad("CloudFront.OriginSecretVersionId is set but CloudFront.AllowDirectAccess is true: there is no origin secret to pin; drop one of them")
+		}
+		if v := cf.OriginSecretVersionId; resolved(v) && !regexp.MustCompile(`^[a-zA-Z0-9-]{32,64}$`).MatchString(*v) {
+			bad("CloudFront.OriginSecretVersionId %q is not a secret version ID: give the VersionId that aws secretsmanager put-secret-value printed", *v)
+		}
 		if cf.HostedZone != nil && !hasNames {
 			bad("CloudFront.HostedZone is set without CloudFront.DomainNames: add the names to create records for, or drop it")
 		}
@@ -239,6 +245,11 @@ func (d *WebAppProps) validateAdapterEnv(fn *awslambda.FunctionProps, fo *awslam
 			bad("%s[%s] %q is not a number of milliseconds: leave it out (the construct sets it from IntegrationTimeout) or give a positive whole number", name, IntegrationTimeoutEnv, *v)
 		case limit > 0 && n > limit:
 			bad("%s[%s] %q is above IntegrationTimeout (%d ms): API Gateway would give up before the adapter answers 504; leave it out or give at most %d", name, IntegrationTimeoutEnv, *v, limit, limit)
+		}
+	}
+	for _, key := range []string{restproxy.OriginVerifySecretArnEnv, restproxy.OriginVerifySecretFileEnv} {
+		if d.Environment != nil && (*d.Environment)[key] != nil || fo.Environment != nil && (*fo.Environment)[key] != nil {
+			bad("%s[%s] is set: the construct sets the origin secret with CloudFront, and a value of your own would answer CloudFront 403 or open the API; leave it out (CloudFront.AllowDirectAccess turns the check off)", source(key), key)
 		}
 	}
 	if v, ok := env[TransferModeEnv]; ok && (d.Environment != nil && (*d.Environment)[TransferModeEnv] != nil || fo.Environment != nil && (*fo.Environment)[TransferModeEnv] != nil) {

@@ -135,9 +135,17 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		fnProps.Role = role
 	}
 
+	if p.CloudFront != nil && !*p.CloudFront.AllowDirectAccess {
+		w.addOriginSecret()
+		env := *fnProps.Environment
+		env[restproxy.OriginVerifySecretArnEnv] = w.OriginSecret.SecretArn()
+	}
 	fnProps.Code = goCode(gobuild.Build{ModuleDir: *p.ModuleDir, Entry: *p.Entry, GOARCH: gobuild.GOARCH(*fnProps.Architecture.Name())})
 	w.Function = awslambda.NewFunction(w, jsii.String("Function"), &fnProps)
 	acknowledgeGuard(w.Function, "CT.LAMBDA.PR.3", guardNoVPC)
+	if w.OriginSecret != nil {
+		w.OriginSecret.GrantRead(w.Function, nil)
+	}
 	if w.LogGroup != nil {
 		acknowledgeLogGroup(w.LogGroup, p.LogRetention)
 	}
@@ -181,7 +189,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		acknowledgeGuard(w.RestApi.DeploymentStage(), "CT.APIGATEWAY.PR.2", guardTracing)
 	}
 	if p.Waf != nil {
-		w.addWaf(p.Waf)
+		w.addWaf(p.Waf, p.CloudFront != nil)
 	}
 	if p.Monitoring != nil {
 		w.addMonitoring(p.Monitoring)
@@ -314,10 +322,17 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 	if streaming {
 		readTimeout = 60
 	}
+	// The function cannot tell CloudFront from the stage URL by the event;
+	// this header tells it that the public prefix is the root.
+	headers := map[string]*string{PrefixHeader: jsii.String("/")}
+	if w.OriginSecret != nil {
+		// A dynamic reference: CloudFormation puts the value in the
+		// distribution at deploy time; the template holds only the ARN.
+		headers[restproxy.OriginVerifyHeader] = awscdk.SecretValue_SecretsManager(w.OriginSecret.SecretArn(),
+			&awscdk.SecretsManagerSecretOptions{VersionId: cf.OriginSecretVersionId}).UnsafeUnwrap()
+	}
 	origin := awscloudfrontorigins.NewRestApiOrigin(w.RestApi, &awscloudfrontorigins.RestApiOriginProps{
-		// The function cannot tell CloudFront from the stage URL by the
-		// event; this header tells it that the public prefix is the root.
-		CustomHeaders: &map[string]*string{PrefixHeader: jsii.String("/")},
+		CustomHeaders: &headers,
 		ReadTimeout:   awscdk.Duration_Seconds(jsii.Number(readTimeout)),
 	})
 	w.CachePolicy = awscloudfront.NewCachePolicy(scope, jsii.String("CachePolicy"), edgeCachePolicy(auth))
@@ -456,4 +471,20 @@ func (w *WebApp) Urls() []*string {
 		}
 	}
 	return urls
+}
+
+// addOriginSecret creates the secret CloudFront sends in the origin header
+// and the function checks: a random value Secrets Manager generates at
+// deploy time, so no synthesized file ever holds it.
+func (w *WebApp) addOriginSecret() {
+	secret := awssecretsmanager.NewSecret(w, jsii.String("OriginSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("The X-Origin-Verify value CloudFront sends to the API; the function answers requests at the execute-api endpoint only when they carry it."),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(48), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+		},
+	})
+	acknowledge(secret, "AwsSolutions-SMG4",
+		"CloudFront takes a new origin header value only on a deploy, so the secret is rotated with one (CloudFront.OriginSecretVersionId, README); the function accepts the previous value meanwhile.")
+	w.OriginSecret = secret
+	w.originVerified = true
 }

@@ -439,6 +439,15 @@ func TestValidation(t *testing.T) {
 		{name: "escape hatch integration timeout variable above the integration's", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"APIGW_INTEGRATION_TIMEOUT_MS": jsii.String("60000")}}}
 		}, want: `FunctionProps.Environment[APIGW_INTEGRATION_TIMEOUT_MS] "60000" is above IntegrationTimeout (29000 ms): API Gateway would give up before the adapter answers 504; leave it out or give at most 29000`},
+		{name: "Environment sets the origin secret", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{}, Environment: &map[string]*string{"ORIGIN_VERIFY_SECRET_FILE": jsii.String("/tmp/x")}}
+		}, want: `Environment[ORIGIN_VERIFY_SECRET_FILE] is set: the construct sets the origin secret with CloudFront, and a value of your own would answer CloudFront 403 or open the API; leave it out (CloudFront.AllowDirectAccess turns the check off)`},
+		{name: "origin secret version with direct access", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{AllowDirectAccess: jsii.Bool(true), OriginSecretVersionId: jsii.String("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111")}}
+		}, want: `CloudFront.OriginSecretVersionId is set but CloudFront.AllowDirectAccess is true: there is no origin secret to pin; drop one of them`},
+		{name: "origin secret version not an ID", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{OriginSecretVersionId: jsii.String("AWSCURRENT")}}
+		}, want: `CloudFront.OriginSecretVersionId "AWSCURRENT" is not a secret version ID: give the VersionId that aws secretsmanager put-secret-value printed`},
 		{name: "realm with a quote", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{Realm: jsii.String(`Bob's "app"`)}}
 		}, want: `BasicAuth.Realm "Bob's \"app\"" cannot go in a WWW-Authenticate header: use 1 to 100 printable ASCII characters without quotes or backslashes, such as "Staff only"`},
@@ -580,7 +589,8 @@ func TestCustomDomainAndCloudFront(t *testing.T) {
 			{"HTTP versions", cfg["HttpVersion"], "http2and3"},
 			{"aliases", len(cfg["Aliases"].([]any)), 2},
 			{"minimum TLS", cfg["ViewerCertificate"].(map[string]any)["MinimumProtocolVersion"], "TLSv1.2_2021"},
-			{"prefix header", origin["OriginCustomHeaders"], []any{map[string]any{"HeaderName": "X-Forwarded-Prefix", "HeaderValue": "/"}}},
+			{"prefix header", origin["OriginCustomHeaders"].([]any)[0], map[string]any{"HeaderName": "X-Forwarded-Prefix", "HeaderValue": "/"}},
+			{"origin secret header", origin["OriginCustomHeaders"].([]any)[1].(map[string]any)["HeaderName"], "X-Origin-Verify"},
 			{"origin protocol", origin["CustomOriginConfig"].(map[string]any)["OriginProtocolPolicy"], "https-only"},
 		} {
 			if !reflect.DeepEqual(c.got, c.want) {
@@ -834,7 +844,9 @@ func TestBasicAuth(t *testing.T) {
 	// The authorizer's role reads that one secret and writes its own logs.
 	var secretID string
 	for id := range *tp.FindResources(jsii.String("AWS::SecretsManager::Secret"), nil) {
-		secretID = id
+		if strings.HasPrefix(id, "WebAppAuthSecret") {
+			secretID = id
+		}
 	}
 	var logsID string
 	for id := range *tp.FindResources(jsii.String("AWS::Logs::LogGroup"), nil) {
