@@ -1,7 +1,6 @@
 package lambdalocal
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -141,7 +140,7 @@ type group struct {
 }
 
 // startGroup starts cmd with its standard output and error going to line,
-// a line at a time.
+// a line at a time (see readLines).
 func startGroup(cmd *exec.Cmd, line func(string)) (*group, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw := io.Pipe()
@@ -155,12 +154,6 @@ func startGroup(cmd *exec.Cmd, line func(string)) (*group, error) {
 		pw.Close()
 		close(g.exited)
 	}()
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line(sc.Text())
-		}
-	}()
+	go readLines(pr, line)
 	return g, nil
 }
