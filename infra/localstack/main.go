@@ -263,8 +263,9 @@ func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) erro
 	cmd := exec.CommandContext(ctx, cdk, args...)
 	cmd.Dir, cmd.Env = cfg.dir, env
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	done := make(chan struct{})
+	done, ticked := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(ticked)
 		t := time.NewTicker(10 * time.Second)
 		defer t.Stop()
 		for {
@@ -278,6 +279,7 @@ func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) erro
 	}()
 	err = cmd.Run()
 	close(done)
+	<-ticked // its last line is written before the next one
 	if err != nil {
 		return fmt.Errorf("cdk synth: %w", err)
 	}
