@@ -111,3 +111,31 @@ func TestArnMatch(t *testing.T) {
 		}
 	}
 }
+
+// deadlineInvoker records how long its context gave it.
+type deadlineInvoker struct{ budget time.Duration }
+
+func (d *deadlineInvoker) Invoke(ctx context.Context, _ []byte) ([]byte, error) {
+	if dl, ok := ctx.Deadline(); ok {
+		d.budget = time.Until(dl)
+	}
+	return []byte(`{"errorMessage":"Unauthorized"}`), nil
+}
+
+// TestAuthorizerTimeout: API Gateway waits 10 s for a Lambda authorizer,
+// whatever the integration timeout.
+func TestAuthorizerTimeout(t *testing.T) {
+	for _, integration := range []time.Duration{5 * time.Second, 29 * time.Second, 60 * time.Second} {
+		t.Run(integration.String(), func(t *testing.T) {
+			auth := &deadlineInvoker{}
+			g := New(principalEcho{}, Config{StageURL: true, IntegrationTimeout: integration, Authorizer: &TokenAuthorizer{Invoker: auth}})
+			r := httptest.NewRequest("GET", "/prod/", nil)
+			r.Header.Set("Authorization", "Basic x")
+			g.ServeHTTP(httptest.NewRecorder(), r)
+			want := 10 * time.Second
+			if auth.budget > want || auth.budget < want-time.Second {
+				t.Errorf("the authorizer got %v, want %v", auth.budget, want)
+			}
+		})
+	}
+}

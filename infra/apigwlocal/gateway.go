@@ -20,13 +20,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/goapigw/webapp/function/restproxy"
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
-// Limits API Gateway and Lambda enforce.
+// Limits API Gateway and Lambda enforce, from AWS's documentation (package
+// awslimits), never from the adapter the gateway checks.
 const (
-	MaxRequestBytes       = 10 << 20                   // API Gateway's request payload limit
-	MaxLambdaPayloadBytes = restproxy.MaxResponseBytes // Lambda's synchronous payload limit, each way
+	MaxRequestBytes       = awslimits.APIGatewayPayloadBytes // API Gateway's request payload limit
+	MaxLambdaPayloadBytes = awslimits.LambdaSyncPayloadBytes // Lambda's synchronous payload limit, each way
 )
 
 // Invoker runs one Lambda invocation: event JSON in, response JSON out.
@@ -50,14 +51,15 @@ type Config struct {
 	// BinaryMediaTypes are the API's binary media types. Default: none.
 	BinaryMediaTypes []string
 	// IntegrationTimeout is how long API Gateway waits for the function.
-	// Default: 29 s.
+	// Default: 29 s (awslimits.APIGatewayDefaultIntegrationTimeout).
 	IntegrationTimeout time.Duration
 	// APIID names the API in events. Default: "local".
 	APIID string
 	// OnInvoke, if set, is told about every invocation (for access logs).
 	OnInvoke func(Invocation)
 	// Authorizer, if set, guards every method, as the construct's basic
-	// auth does. Default: none (public).
+	// auth does; API Gateway waits 10 s for it
+	// (awslimits.APIGatewayAuthorizerTimeout). Default: none (public).
 	Authorizer *TokenAuthorizer
 	// Streaming serves an integration with response transfer mode STREAM:
 	// the Invoker must also be a StreamInvoker, the function must answer in
@@ -75,8 +77,11 @@ type Config struct {
 // Invocation describes one request the Gateway served.
 type Invocation struct {
 	// Auth is how the authorizer decided: "" (none), "invoked" or "cached".
-	Auth     string
-	Method   string
+	Auth   string
+	Method string
+	// Path is the request's path as the client sent it (escaped), without
+	// the query string: an access log shows no tokens or personal data that
+	// travel there.
 	Path     string
 	Status   int
 	Duration time.Duration // to the end of the response, streamed or not
@@ -99,7 +104,7 @@ func New(inv Invoker, cfg Config) *Gateway {
 		cfg.Resources = []string{"/", "/{proxy+}"}
 	}
 	if cfg.IntegrationTimeout <= 0 {
-		cfg.IntegrationTimeout = 29 * time.Second
+		cfg.IntegrationTimeout = awslimits.APIGatewayDefaultIntegrationTimeout
 	}
 	if cfg.StreamIdleTimeout <= 0 {
 		cfg.StreamIdleTimeout = 5 * time.Minute
@@ -147,7 +152,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var auth string
 	status, err := g.serve(cw, r, &auth)
 	if g.cfg.OnInvoke != nil {
-		g.cfg.OnInvoke(Invocation{Auth: auth, Method: r.Method, Path: r.URL.RequestURI(), Status: status, Duration: time.Since(start), Bytes: cw.n, Err: err})
+		g.cfg.OnInvoke(Invocation{Auth: auth, Method: r.Method, Path: r.URL.EscapedPath(), Status: status, Duration: time.Since(start), Bytes: cw.n, Err: err})
 	}
 	var cut *streamCut
 	if errors.As(err, &cut) {
@@ -177,7 +182,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, auth *string) (i
 		return writeError(w, reqID, err), err
 	}
 	if a := g.cfg.Authorizer; a != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), g.cfg.IntegrationTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), awslimits.APIGatewayAuthorizerTimeout)
 		authorized, cached, err := a.authorize(ctx, r, g.methodArn(r.Method, g.apiRelative(e)))
 		cancel()
 		switch {

@@ -191,3 +191,25 @@ func TestMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestInvocationPathHasNoQuery: what the access log prints leaves out the
+// query string, where tokens and personal data travel.
+func TestInvocationPathHasNoQuery(t *testing.T) {
+	ok := invokerFunc(func(context.Context, []byte) ([]byte, error) { return []byte(`{"statusCode":200}`), nil })
+	tests := []struct{ target, want string }{
+		{"/prod/where?token=s3cret&x=1", "/prod/where"},
+		{"/prod/a%20b?email=a%40b.example", "/prod/a%20b"},
+		{"/prod/?", "/prod/"},
+		{"/prod/plain", "/prod/plain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			var got string
+			g := New(ok, Config{StageURL: true, OnInvoke: func(i Invocation) { got = i.Path }})
+			g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", tt.target, nil))
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // StreamInvoker runs one invocation whose response the caller reads as the
@@ -21,10 +23,10 @@ type StreamInvoker interface {
 
 // Limits of a streamed response.
 const (
-	maxPreludeBytes    = 16 << 10  // the prelude must come within the first 16 KB
-	MaxStreamBytes     = 200 << 20 // Lambda's limit for a streamed response
-	unthrottledBytes   = 10 << 20  // API Gateway streams the first 10 MB at full speed
-	throttledBytesPerS = 2 << 20   // and the rest at 2 MB/s
+	maxPreludeBytes    = 16 << 10                                          // the prelude must come within the first 16 KB
+	MaxStreamBytes     = awslimits.LambdaStreamedResponseBytes             // Lambda's limit for a streamed response
+	unthrottledBytes   = awslimits.APIGatewayStreamFullSpeedBytes          // API Gateway streams the first 10 MB at full speed
+	throttledBytesPerS = awslimits.APIGatewayStreamThrottledBytesPerSecond // and the rest at 2 MB/s
 )
 
 // streamCut is a stream that ended badly after its headers left: the

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // WebApp is one WebApp construct found in a synthesized template.
@@ -305,7 +307,7 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 	}
 	slices.Sort(a.API.Resources)
 	if a.API.IntegrationTimeout == 0 {
-		a.API.IntegrationTimeout = 29 * time.Second // API Gateway's default
+		a.API.IntegrationTimeout = awslimits.APIGatewayDefaultIntegrationTimeout
 	}
 	if a.API.Stage == "" {
 		return errors.New("the API has no stage")

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -118,4 +119,34 @@ func TestDistribution(t *testing.T) {
 			t.Errorf("CachingDisabled kept something")
 		}
 	})
+}
+
+// TestOriginVerifyHeader: the distribution sends its secret origin header,
+// in place of any the viewer sent, and the viewer never sees it.
+func TestOriginVerifyHeader(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	var seen []string
+	o := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r.Header.Values("X-Origin-Verify")
+		_, _ = io.WriteString(w, "ok")
+	})
+	d := New(Config{Origin: o, OriginPath: "/prod", OriginHeaders: map[string]string{"X-Origin-Verify": secret}, Policy: Policy{Disabled: true}})
+	for _, forged := range []string{"", "guess"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if forged != "" {
+			r.Header.Set("X-Origin-Verify", forged)
+		}
+		w := httptest.NewRecorder()
+		d.ServeHTTP(w, r)
+		if len(seen) != 1 || seen[0] != secret {
+			t.Errorf("viewer header %q: the origin got %q, want only the secret", forged, seen)
+		}
+		for k, vs := range w.Header() {
+			for _, v := range vs {
+				if strings.Contains(v, secret) {
+					t.Errorf("the viewer got the secret in %s", k)
+				}
+			}
+		}
+	}
 }

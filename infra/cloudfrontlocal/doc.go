@@ -4,8 +4,10 @@
 //
 // A [Distribution] forwards a request to its origin (an http.Handler, the
 // stage door of package apigwlocal) under the origin path, with the origin
-// custom headers, without the viewer's Host, and with the Authorization
-// header only when the cache policy keys on it, as CloudFront does. It keeps
+// custom headers (replacing a viewer's header of the same name, so that a
+// secret origin header such as X-Origin-Verify cannot be forged or seen by
+// a viewer), without the viewer's Host, and with the Authorization header
+// only when the cache policy keys on it, as CloudFront does. It keeps
 // an answer when the policy and the answer's Cache-Control allow it: GET and
 // HEAD only, status 200, no Set-Cookie; no-store, no-cache and private keep
 // nothing (with a minimum TTL of 0); s-maxage, else max-age, clamped to the

@@ -9,12 +9,13 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/goapigw/webapp/function/restproxy"
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // MaxPayloadBytes is Lambda's limit for a synchronous invocation's response
-// (and request); the adapter enforces the same number.
-const MaxPayloadBytes = restproxy.MaxResponseBytes
+// (and request). It comes from AWS's documentation, never from the adapter
+// these runtimes check.
+const MaxPayloadBytes = awslimits.LambdaSyncPayloadBytes
 
 // EmulatorModule and EmulatorVersion pin the AWS Lambda Runtime Interface
 // Emulator that local runs use. Users' modules never require it: it is built

@@ -1,12 +1,10 @@
 package lambdalocal
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -32,9 +30,14 @@ func (e *Emulator) Err() error { return e.err }
 
 // EmulatorConfig says what to run.
 type EmulatorConfig struct {
-	Binary    string   // the emulator, from EmulatorBinary
-	Bootstrap string   // the function; its directory is the working directory, as /var/task
-	Env       []string // added to this process's environment, such as AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024
+	Binary    string // the emulator, from EmulatorBinary
+	Bootstrap string // the function; its directory is the working directory, as /var/task
+	// Env is the function's environment: the template's variables and what
+	// the caller knows of the function, such as
+	// AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024 and AWS_LAMBDA_FUNCTION_TIMEOUT=30
+	// (the emulator's timeout). Lambda's defined variables are added; nothing
+	// of this process's environment reaches the emulator or the function.
+	Env []string
 	// OnInit, if set, gets the duration of each INIT phase (a cold start)
 	// the emulator reports.
 	OnInit func(ms float64)
@@ -60,7 +63,9 @@ func StartEmulator(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
 	}
 	cmd := exec.Command(cfg.Binary, "--runtime-interface-emulator-address", addr, "--runtime-api-address", runtimeAddr, cfg.Bootstrap)
 	cmd.Dir = filepath.Dir(cfg.Bootstrap)
-	cmd.Env = append(os.Environ(), cfg.Env...)
+	// The emulator hands its whole environment to the function (and sets
+	// AWS_LAMBDA_RUNTIME_API itself).
+	cmd.Env = functionEnv(cmd.Dir, cfg.Env)
 	g, err := startGroup(cmd, cfg.line)
 	if err != nil {
 		return nil, fmt.Errorf("start the emulator: %w", err)
@@ -141,7 +146,7 @@ type group struct {
 }
 
 // startGroup starts cmd with its standard output and error going to line,
-// a line at a time.
+// a line at a time (see readLines).
 func startGroup(cmd *exec.Cmd, line func(string)) (*group, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw := io.Pipe()
@@ -155,12 +160,6 @@ func startGroup(cmd *exec.Cmd, line func(string)) (*group, error) {
 		pw.Close()
 		close(g.exited)
 	}()
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line(sc.Text())
-		}
-	}()
+	go readLines(pr, line)
 	return g, nil
 }

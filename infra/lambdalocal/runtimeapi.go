@@ -3,6 +3,7 @@ package lambdalocal
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -19,15 +19,22 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/goapigw/webapp/infra/internal/loopback"
+	"github.com/goapigw/webapp/internal/awslimits"
 )
 
 // MaxStreamBytes is Lambda's limit for a streamed response.
-const MaxStreamBytes = 200 << 20
+const MaxStreamBytes = awslimits.LambdaStreamedResponseBytes
 
 // RuntimeConfig says what a RuntimeAPI runs.
 type RuntimeConfig struct {
-	Bootstrap string   // the function; its directory is the working directory, as /var/task
-	Env       []string // the function's environment, added to this process's
+	Bootstrap string // the function; its directory is the working directory, as /var/task
+	// Env is the function's environment: the template's variables and what
+	// the caller knows of the function, such as
+	// AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024. Lambda's defined variables are
+	// added; nothing of this process's environment reaches the function.
+	Env []string
 	// Timeout is the function's timeout: an invocation still running then
 	// is stopped, and its runtime with it, as Lambda does. Default: 3 s.
 	Timeout time.Duration
@@ -49,10 +56,11 @@ type RuntimeConfig struct {
 // the timeout is stopped and started again on the next invocation, with a
 // new INIT.
 type RuntimeAPI struct {
-	cfg  RuntimeConfig
-	addr string
-	srv  *http.Server
-	slot chan struct{} // one invocation at a time
+	cfg   RuntimeConfig
+	addr  string
+	srv   *http.Server
+	slot  chan struct{} // one invocation at a time
+	token string
 
 	mu       sync.Mutex
 	proc     *process
@@ -126,19 +134,47 @@ func StartRuntimeAPI(cfg RuntimeConfig) (*RuntimeAPI, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &RuntimeAPI{cfg: cfg, addr: l.Addr().String(), slot: make(chan struct{}, 1), pending: make(chan *invocation), inflight: map[string]*invocation{}}
+	var token [32]byte
+	_, _ = rand.Read(token[:])
+	a := &RuntimeAPI{cfg: cfg, addr: l.Addr().String(), token: base64.RawURLEncoding.EncodeToString(token[:]),
+		slot: make(chan struct{}, 1), pending: make(chan *invocation), inflight: map[string]*invocation{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", a.next)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", a.response)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", a.invocationError)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", a.initError)
-	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	a.srv = &http.Server{Handler: a.admit(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(l) }()
 	return a, nil
 }
 
-// Addr is the Runtime API's host:port, as AWS_LAMBDA_RUNTIME_API has it.
+// Addr is the Runtime API's host:port. The runtime's AWS_LAMBDA_RUNTIME_API
+// adds a path: the token without which the API answers nothing.
 func (a *RuntimeAPI) Addr() string { return a.addr }
+
+// admit serves api to the runtime this RuntimeAPI started, and to no other
+// process or web page: a request must name a loopback Host (against DNS
+// rebinding) and begin its path with the token, a 256-bit random value only
+// the runtime's environment holds (AWS_LAMBDA_RUNTIME_API=host:port/token;
+// aws-lambda-go puts the variable between "http://" and the API's path). A
+// process without it cannot take an invocation, with its Authorization and
+// Cookie headers, nor answer one.
+func (a *RuntimeAPI) admit(api http.Handler) http.Handler {
+	prefix := "/" + a.token
+	api = http.StripPrefix(prefix, api)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopback.Host(r.Host) {
+			loopback.Refuse(w)
+			return
+		}
+		seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		if subtle.ConstantTimeCompare([]byte(seg), []byte(a.token)) != 1 {
+			http.Error(w, `{"errorMessage":"this Runtime API serves only the runtime it started","errorType":"Forbidden"}`, http.StatusForbidden)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
 
 // Invoke runs one invocation and returns the whole answer, as the RIE's
 // invoke endpoint does: a function error is the error's JSON. It satisfies
@@ -278,8 +314,8 @@ func (a *RuntimeAPI) ensureProcess() (*process, error) {
 	}
 	cmd := exec.Command(a.cfg.Bootstrap)
 	cmd.Dir = filepath.Dir(a.cfg.Bootstrap)
-	cmd.Env = append(append(os.Environ(), a.cfg.Env...),
-		"AWS_LAMBDA_RUNTIME_API="+a.addr, "_HANDLER=bootstrap", "LAMBDA_TASK_ROOT="+cmd.Dir,
+	cmd.Env = functionEnv(cmd.Dir, a.cfg.Env,
+		"AWS_LAMBDA_RUNTIME_API="+a.addr+"/"+a.token,
 		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(a.cfg.Timeout.Seconds())))
 	started := time.Now()
 	g, err := startGroup(cmd, func(line string) {

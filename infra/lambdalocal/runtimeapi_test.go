@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -265,5 +266,69 @@ func TestRuntimeAPICloseLeavesNoProcess(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
 		t.Errorf("the bootstrap is still running after Close (kill -0: %v)", err)
+	}
+}
+
+// TestLongLogLine prints a 2 MiB line from the function: the runtime must
+// keep reading its output (cutting the line), and the function serving.
+func TestLongLogLine(t *testing.T) {
+	const n = 2 << 20
+	for name, start := range map[string]func(t *testing.T, onLine func(string)) interface {
+		Invoke(context.Context, []byte) ([]byte, error)
+	}{
+		"RuntimeAPI": func(t *testing.T, onLine func(string)) interface {
+			Invoke(context.Context, []byte) ([]byte, error)
+		} {
+			api, err := StartRuntimeAPI(RuntimeConfig{Bootstrap: bootstrap(t), Timeout: 5 * time.Second, OnLine: onLine})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(api.Close)
+			return api
+		},
+		"RIE": func(t *testing.T, onLine func(string)) interface {
+			Invoke(context.Context, []byte) ([]byte, error)
+		} {
+			rie, err := EmulatorBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			emu, err := StartEmulator(context.Background(), EmulatorConfig{Binary: rie, Bootstrap: bootstrap(t),
+				Env: []string{"AWS_LAMBDA_FUNCTION_TIMEOUT=5"}, OnLine: onLine})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(emu.Close)
+			return emu.RIE
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var mu sync.Mutex
+			var long []string
+			rt := start(t, func(line string) {
+				if strings.HasPrefix(line, "xxxx") {
+					mu.Lock()
+					long = append(long, line)
+					mu.Unlock()
+				}
+			})
+			for i, payload := range []string{`{"mode":"bigline","n":2097152}`, `{"mode":"bigline","n":2097152}`, `{"mode":"echo"}`} {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				out, err := rt.Invoke(ctx, []byte(payload))
+				cancel()
+				if o := classify(out, err); !o.ok {
+					t.Fatalf("invocation %d (%s): got %+v, want an answer", i, payload, o)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(long) != 2 {
+				t.Fatalf("got %d long lines, want 2", len(long))
+			}
+			want := fmt.Sprintf("… (%d bytes cut)", n-maxLineBytes)
+			if l := long[0]; len(l) > maxLineBytes+100 || !strings.HasSuffix(l, want) {
+				t.Errorf("got a line of %d bytes ending %q, want %d bytes and %q", len(l), l[max(0, len(l)-40):], maxLineBytes, want)
+			}
+		})
 	}
 }

@@ -273,7 +273,13 @@ func TestAnotherTeamsApp(t *testing.T) {
 	})
 
 	t.Run("bad merged timeout stops synth", func(t *testing.T) {
-		cmd := exec.Command("cdk", "synth", "--quiet", "-o", t.TempDir(), "-c", "adminTimeoutSeconds=5000")
+		// The user's shell finds cdk on the PATH of env; exec.Command
+		// would look in this process's PATH.
+		cdk, err := filepath.Abs(filepath.Join(repoRoot, "node_modules", ".bin", "cdk"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(cdk, "synth", "--quiet", "-o", t.TempDir(), "-c", "adminTimeoutSeconds=5000")
 		cmd.Dir, cmd.Env = dir, env
 		out, err := cmd.CombinedOutput()
 		want := "FunctionProps.Timeout 5000 s is out of range: Lambda allows 1 to 900 seconds"

@@ -103,7 +103,7 @@ func runningWith(tb testing.TB, a assembly.WebApp, change func(*stackConfig)) (*
 	tb.Cleanup(func() {
 		pgid := s.pgid()
 		s.Close()
-		if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
+		if err := syscall.Kill(-pgid, 0); pgid != 0 && err != syscall.ESRCH {
 			tb.Errorf("a process of the stack is still running after Close (kill -0: %v)", err)
 		}
 		if tb.Failed() {

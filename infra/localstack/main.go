@@ -1,8 +1,9 @@
 // Command localstack runs a WebApp of any CDK app on this machine without
 // Docker — the `sam local start-api` of package lambdaweb: the function's
-// real bootstrap under the AWS Lambda Runtime Interface Emulator, behind an
-// API Gateway REST emulator with two front doors (the stage URL and a custom
-// domain), configured from the CloudFormation template cdk deploy would use.
+// real bootstrap under a local Lambda Runtime API (package lambdalocal),
+// behind an API Gateway REST emulator with two front doors (the stage URL
+// and a custom domain) and, for a WebApp with a distribution, a CloudFront
+// door, configured from the CloudFormation template cdk deploy would use.
 //
 // Add it to the module of a CDK app that uses the construct and run it in
 // the app's directory (where cdk.json is):
@@ -15,8 +16,18 @@
 // cdk.json there, finds every WebApp in the cloud assembly, and serves the
 // one chosen by -stack and -construct (or -env NAME, the stack NAME or
 // "<anything>-NAME"); with only one, it needs neither. -template FILE reads
-// one synthesized template instead. The pinned emulator is built on first
-// use into the user cache directory; the app's go.mod needs only the tool line.
+// one synthesized template instead. The app's go.mod needs only the tool line.
+//
+// What it keeps out: the doors answer only requests whose Host is
+// localhost, 127.x.x.x or [::1] (421 otherwise: a web page that rebinds its
+// name to 127.0.0.1 does not reach the app); the Runtime API admits only the
+// runtime it started; the function's environment is the template's
+// variables and Lambda's own, nothing of this shell's — AWS credentials
+// only with -aws-credentials; the access log shows paths without their
+// query strings. A function that verifies CloudFront's origin header (the
+// construct gave it ORIGIN_VERIFY_SECRET_ARN) gets a secret generated for
+// the run, in a 0600 file named by ORIGIN_VERIFY_SECRET_FILE; the CloudFront
+// door sends it, the stage and domain doors do not, as in AWS.
 package main
 
 import (
@@ -44,6 +55,7 @@ type options struct {
 	htpasswd                        string
 	stagePort, domainPort, cdnPort  int
 	verbose, noThrottle             bool
+	awsCredentials                  bool
 }
 
 func main() {
@@ -58,6 +70,7 @@ func main() {
 	flag.IntVar(&o.cdnPort, "cloudfront-port", 3002, "port of the CloudFront door, for a WebApp with a distribution")
 	flag.BoolVar(&o.verbose, "v", false, "also print the function's and the emulator's own log lines")
 	flag.BoolVar(&o.noThrottle, "no-throttle", false, "stream at full speed past 10 MB (API Gateway slows a stream to 2 MB/s there)")
+	flag.BoolVar(&o.awsCredentials, "aws-credentials", false, "hand the function this shell's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION (default: no credentials, region \"local\")")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "localstack: unexpected argument %q; see -help\n", flag.Arg(0))
@@ -73,6 +86,13 @@ func main() {
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
+	var creds []string
+	if o.awsCredentials {
+		var err error
+		if creds, err = shellCredentials(os.Getenv); err != nil {
+			return err
+		}
+	}
 	app, err := find(ctx, o, out)
 	if err != nil {
 		return err
@@ -84,20 +104,24 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		fmt.Fprintf(out, "      -htpasswd %s is ignored: %s has no basic auth\n", o.htpasswd, app.Construct)
 	}
 	for _, k := range app.Function.Unresolved {
-		fmt.Fprintf(out, "      environment variable %s is resolved at deploy time; left unset locally\n", k)
+		if k != originVerifySecretArnEnv {
+			fmt.Fprintf(out, "      environment variable %s is resolved at deploy time; left unset locally\n", k)
+		}
+	}
+	if verifiesOrigin(app.Function) {
+		fmt.Fprintf(out, "      origin verification: a secret made for this run stands in for %s; only the CloudFront door sends it\n", originVerifySecretArnEnv)
+	}
+	if creds != nil {
+		fmt.Fprintf(out, "      the function gets this shell's AWS credentials (-aws-credentials)\n")
 	}
 	work, err := os.MkdirTemp("", "localstack-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	runner := "the Lambda runtime interface emulator"
-	if app.API.Streaming() {
-		runner = "a Lambda Runtime API that streams (the emulator cannot)"
-	}
-	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under %s\n", app.Entry, runner)
+	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under a local Lambda Runtime API\n", app.Entry)
 	s, err := startStack(ctx, stackConfig{
-		App: app, WorkDir: work, Log: out, Verbose: o.verbose, NoThrottle: o.noThrottle, Htpasswd: o.htpasswd,
+		App: app, WorkDir: work, Log: out, Verbose: o.verbose, NoThrottle: o.noThrottle, Htpasswd: o.htpasswd, Credentials: creds,
 		StageAddr:      fmt.Sprintf("127.0.0.1:%d", o.stagePort),
 		DomainAddr:     fmt.Sprintf("127.0.0.1:%d", o.domainPort),
 		CloudFrontAddr: fmt.Sprintf("127.0.0.1:%d", o.cdnPort),
@@ -239,8 +263,9 @@ func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) erro
 	cmd := exec.CommandContext(ctx, cdk, args...)
 	cmd.Dir, cmd.Env = cfg.dir, env
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	done := make(chan struct{})
+	done, ticked := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(ticked)
 		t := time.NewTicker(10 * time.Second)
 		defer t.Stop()
 		for {
@@ -254,6 +279,7 @@ func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) erro
 	}()
 	err = cmd.Run()
 	close(done)
+	<-ticked // its last line is written before the next one
 	if err != nil {
 		return fmt.Errorf("cdk synth: %w", err)
 	}
@@ -308,4 +334,22 @@ func newerUnder(dir, skip string, t time.Time) bool {
 		return nil
 	})
 	return newer
+}
+
+// shellCredentials are the AWS credentials of this shell's environment, and
+// its region, for -aws-credentials.
+func shellCredentials(getenv func(string) string) ([]string, error) {
+	if getenv("AWS_ACCESS_KEY_ID") == "" || getenv("AWS_SECRET_ACCESS_KEY") == "" {
+		return nil, errors.New(`-aws-credentials hands the function AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from this shell, and they are not set; with a profile or SSO, run eval "$(aws configure export-credentials --format env)" first`)
+	}
+	var creds []string
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		if v := getenv(k); v != "" {
+			creds = append(creds, k+"="+v)
+		}
+	}
+	if region := cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")); region != "" {
+		creds = append(creds, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)
+	}
+	return creds, nil
 }

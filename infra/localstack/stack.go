@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/goapigw/webapp/infra/assembly"
 	"github.com/goapigw/webapp/infra/cloudfrontlocal"
 	"github.com/goapigw/webapp/infra/gobuild"
+	"github.com/goapigw/webapp/infra/internal/loopback"
 	"github.com/goapigw/webapp/infra/lambdalocal"
 )
 
@@ -40,14 +42,21 @@ type stackConfig struct {
 	// Htpasswd is the file of users for a WebApp with basic auth: the real
 	// authorizer reads it in place of the secret.
 	Htpasswd string
-	// streamUnderRIE runs a STREAM integration's bootstrap under the real
-	// RIE, which holds the streamed answer until the invocation ends: the
-	// reference for the answers both runtimes can serve, in tests.
-	streamUnderRIE bool
+	// Credentials are AWS credentials (and the region) for the app's
+	// function, such as AWS_ACCESS_KEY_ID=...: what -aws-credentials takes
+	// from the shell. Default: none; nothing else of the shell's environment
+	// reaches a function.
+	Credentials []string
+	// underRIE runs the app's bootstrap under the real RIE (which holds a
+	// streamed answer until the invocation ends, and whose ports any local
+	// process can reach) instead of the local Runtime API: the reference
+	// for the answers both runtimes can serve, in tests.
+	underRIE bool
 }
 
-// stack is a running local stack: the function under the Lambda Runtime
-// Interface Emulator and two API Gateway doors in front of it.
+// stack is a running local stack: the function under a local Lambda Runtime
+// API and two or three doors in front of it (API Gateway's, and CloudFront's
+// for a WebApp with a distribution), each answering only loopback hosts.
 type stack struct {
 	StageURL, DomainURL string
 	CloudFrontURL       string // "" without a distribution
@@ -55,10 +64,10 @@ type stack struct {
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
 	cfg     stackConfig
-	authEmu *lambdalocal.Emulator   // the basic-auth authorizer, under its own RIE
+	authAPI *lambdalocal.RuntimeAPI // the basic-auth authorizer, under a Runtime API of its own
 	authN   atomic.Int64            // authorizer invocations
-	emu     *lambdalocal.Emulator   // BUFFERED integrations: the real RIE
-	rapi    *lambdalocal.RuntimeAPI // STREAM integrations: our Runtime API
+	emu     *lambdalocal.Emulator   // the app under the real RIE (underRIE, in tests)
+	rapi    *lambdalocal.RuntimeAPI // the app under our Runtime API
 	stopped chan struct{}           // closed if the runtime stops for good
 	servers []*http.Server
 	initMu  sync.Mutex
@@ -110,8 +119,11 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}
 
 	s := &stack{cfg: cfg, Invocations: make(chan apigwlocal.Invocation, 4096), stopped: make(chan struct{})}
-	fn := cfg.App.Function
-	env := lambdaEnv("local-web-app", fn)
+	fn, originSecret, err := localOriginSecret(cfg.App.Function, cfg.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	env := append(lambdaEnv("local-web-app", fn), cfg.Credentials...)
 	onInit := func(ms float64) {
 		s.initMu.Lock()
 		s.initMs = ms
@@ -123,10 +135,12 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		}
 	}
 	var inv apigwlocal.Invoker
-	if cfg.App.API.Streaming() && !cfg.streamUnderRIE {
-		// The pinned RIE holds a response until the invocation ends and
-		// refuses one above 6 MB; STREAM integrations need a Runtime API
-		// that streams.
+	if !cfg.underRIE {
+		// Our Runtime API, in both transfer modes: the pinned RIE holds a
+		// response until the invocation ends (STREAM integrations need a
+		// Runtime API that streams), and it answers every local process
+		// that finds its ports, where ours admits only the runtime it
+		// started (see package lambdalocal).
 		s.rapi, err = lambdalocal.StartRuntimeAPI(lambdalocal.RuntimeConfig{
 			Bootstrap: bootstrap, Env: env, Timeout: fn.Timeout, OnInit: onInit, OnLine: onLine,
 		})
@@ -157,7 +171,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 
 	var authorizer *apigwlocal.TokenAuthorizer
 	if cfg.App.Authorizer != nil {
-		if authorizer, err = s.startAuthorizer(ctx, onLine); err != nil {
+		if authorizer, err = s.startAuthorizer(onLine); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -195,14 +209,25 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 			// CloudFront in front of the stage, with the template's cache
 			// policy and origin headers.
 			cf := cfg.App.CloudFront
+			headers := maps.Clone(cf.OriginHeaders)
+			if originSecret != "" {
+				// The distribution's secret header; the stage and domain
+				// doors do not send it, so there the function answers 403.
+				if headers == nil {
+					headers = map[string]string{}
+				}
+				headers[originVerifyHeader] = originSecret
+			}
 			s.cdn = cloudfrontlocal.New(cloudfrontlocal.Config{
-				Origin: handler, OriginPath: "/" + cfg.App.API.Stage, OriginHeaders: cf.OriginHeaders,
+				Origin: handler, OriginPath: "/" + cfg.App.API.Stage, OriginHeaders: headers,
 				Policy: cloudfrontlocal.Policy{Disabled: cf.CachingDisabled, MinTTL: cf.MinTTL, DefaultTTL: cf.DefaultTTL,
 					MaxTTL: cf.MaxTTL, Headers: cf.Headers, QueryStrings: cf.QueryStrings},
 			})
 			handler = s.cdn
 		}
-		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		// Only loopback hosts: a web page that rebinds its name to
+		// 127.0.0.1 gets 421, not the app.
+		srv := &http.Server{Handler: loopback.Handler(handler), ReadHeaderTimeout: 10 * time.Second}
 		s.servers = append(s.servers, srv)
 		*d.url = "http://" + l.Addr().String() + d.path
 		go func() { _ = srv.Serve(l) }()
@@ -254,8 +279,8 @@ func (s *stack) Close() error {
 	if s.emu != nil {
 		s.emu.Close()
 	}
-	if s.authEmu != nil {
-		s.authEmu.Close()
+	if s.authAPI != nil {
+		s.authAPI.Close()
 	}
 	if s.rapi != nil {
 		s.rapi.Close()
@@ -356,9 +381,10 @@ func size(n int64) string {
 }
 
 // startAuthorizer builds the WebApp's basic-auth authorizer from the module
-// that provides the construct and runs it under a RIE of its own, reading
-// the htpasswd file in place of the secret.
-func (s *stack) startAuthorizer(ctx context.Context, onLine func(string)) (*apigwlocal.TokenAuthorizer, error) {
+// that provides the construct and runs it under a Runtime API of its own
+// (its invocations carry the users' passwords), reading the htpasswd file
+// in place of the secret.
+func (s *stack) startAuthorizer(onLine func(string)) (*apigwlocal.TokenAuthorizer, error) {
 	rec, cfg := s.cfg.App.Authorizer, s.cfg
 	if cfg.Htpasswd == "" {
 		return nil, fmt.Errorf("%s asks for basic authentication: pass -htpasswd FILE, a file of users written by htpasswd -nbB (for example: htpasswd -cbB users.htpasswd alice s3cret)", cfg.App.Construct)
@@ -382,19 +408,17 @@ func (s *stack) startAuthorizer(ctx context.Context, onLine func(string)) (*apig
 	if err := b.Run(bin); err != nil {
 		return nil, err
 	}
-	rieBin, err := lambdalocal.EmulatorBinary()
-	if err != nil {
-		return nil, err
-	}
 	// The file stands in for the secret, whose ARN is resolved at deploy.
-	env := append(lambdaEnv("local-authorizer", *s.cfg.App.AuthorizerFunction), "BASIC_AUTH_HTPASSWD_FILE="+file)
-	s.authEmu, err = lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{Binary: rieBin, Bootstrap: bin, Env: env,
+	// It needs no AWS credentials.
+	fn := *s.cfg.App.AuthorizerFunction
+	env := append(lambdaEnv("local-authorizer", fn), "BASIC_AUTH_HTPASSWD_FILE="+file)
+	s.authAPI, err = lambdalocal.StartRuntimeAPI(lambdalocal.RuntimeConfig{Bootstrap: bin, Env: env, Timeout: fn.Timeout,
 		OnLine: func(line string) { onLine("authorizer: " + line) }})
 	if err != nil {
 		return nil, fmt.Errorf("start the authorizer: %w", err)
 	}
 	return &apigwlocal.TokenAuthorizer{
-		Invoker:  &serialInvoker{next: s.authEmu.RIE, slot: make(chan struct{}, 1)},
+		Invoker:  &serialInvoker{next: s.authAPI, slot: make(chan struct{}, 1)},
 		CacheTTL: time.Duration(rec.CacheSeconds) * time.Second,
 		Realm:    rec.Realm,
 		OnInvoke: func() { s.authN.Add(1) },
@@ -403,6 +427,8 @@ func (s *stack) startAuthorizer(ctx context.Context, onLine func(string)) (*apig
 
 // lambdaEnv is the environment Lambda gives a function, as the template
 // configures it: its name, memory, timeout and region, and its variables.
+// Package lambdalocal adds Lambda's defined variables, and nothing of this
+// shell's environment.
 func lambdaEnv(name string, fn assembly.Function) []string {
 	env := []string{
 		"AWS_LAMBDA_FUNCTION_NAME=" + name,

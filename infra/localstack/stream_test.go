@@ -127,10 +127,11 @@ func TestStreamedAnswersMatchTheRIE(t *testing.T) {
 	}
 	stacks := map[string]*stack{}
 	stacks["stream, local Runtime API"], _ = running(t, dev)
-	stacks["buffered, RIE"], _ = running(t, buffered)
+	stacks["buffered, RIE"], _ = runningWith(t, buffered, func(c *stackConfig) { c.underRIE = true })
+	stacks["buffered, local Runtime API"], _ = running(t, buffered)
 	stacks["stream, RIE"] = rieStreaming(t, dev)
 	both := []string{"stream, local Runtime API", "stream, RIE"}
-	all := append(both, "buffered, RIE")
+	all := append(both, "buffered, RIE", "buffered, local Runtime API")
 	paths := []struct {
 		path     string
 		runtimes []string
@@ -175,7 +176,7 @@ func normalize(s string) string {
 // STREAM gateway: the RIE holds the whole answer, then hands it on.
 func rieStreaming(tb testing.TB, a assembly.WebApp) *stack {
 	tb.Helper()
-	s, _ := runningWith(tb, a, func(c *stackConfig) { c.streamUnderRIE = true })
+	s, _ := runningWith(tb, a, func(c *stackConfig) { c.underRIE = true })
 	return s
 }
 

@@ -60,6 +60,10 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	case "sleep":
 		time.Sleep(time.Duration(e.Delay) * time.Millisecond)
 		return map[string]string{"slept": itoa(e.Delay)}, nil
+	case "bigline":
+		// One log line of n bytes, then an answer.
+		os.Stdout.WriteString(strings.Repeat("x", e.N) + "\n")
+		return map[string]int{"printed": e.N}, nil
 	case "big":
 		return map[string]string{"big": strings.Repeat("x", e.N)}, nil
 	case "stream":

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/goapigw/webapp/infra/assembly"
+)
+
+// The adapter's contract for origin verification: the distribution sends
+// the secret in originVerifyHeader; the function reads it from the file
+// named by originVerifySecretFileEnv, or from Secrets Manager by the ARN in
+// originVerifySecretArnEnv, which the construct sets.
+//
+// TODO(merge): use restproxy.OriginVerifyHeader,
+// restproxy.OriginVerifySecretFileEnv and restproxy.OriginVerifySecretArnEnv.
+const (
+	originVerifyHeader        = "X-Origin-Verify"
+	originVerifySecretFileEnv = "ORIGIN_VERIFY_SECRET_FILE"
+	originVerifySecretArnEnv  = "ORIGIN_VERIFY_SECRET_ARN"
+)
+
+// verifiesOrigin reports whether the function checks CloudFront's origin
+// header: the construct gave it the secret's ARN.
+func verifiesOrigin(fn assembly.Function) bool {
+	_, set := fn.Environment[originVerifySecretArnEnv]
+	return set || slices.Contains(fn.Unresolved, originVerifySecretArnEnv)
+}
+
+// localOriginSecret stands in for the stack's origin-verification secret,
+// whose ARN only resolves at deploy: for a function that checks the origin
+// header, it generates a random secret for this run, writes it to a 0600
+// file in dir, and returns the function with ORIGIN_VERIFY_SECRET_FILE
+// naming that file in place of the ARN, and the secret for the CloudFront
+// door to send. A function that does not check gets itself and "". The
+// secret is never printed.
+func localOriginSecret(fn assembly.Function, dir string) (assembly.Function, string, error) {
+	if !verifiesOrigin(fn) {
+		return fn, "", nil
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fn, "", fmt.Errorf("generate the origin-verification secret: %w", err)
+	}
+	secret := hex.EncodeToString(b[:])
+	file := filepath.Join(dir, "origin-verify-secret")
+	if err := os.WriteFile(file, []byte(secret), 0o600); err != nil {
+		return fn, "", fmt.Errorf("write the origin-verification secret: %w", err)
+	}
+	if err := os.Chmod(file, 0o600); err != nil { // an older file kept its mode
+		return fn, "", err
+	}
+	fn.Environment = maps.Clone(fn.Environment)
+	if fn.Environment == nil {
+		fn.Environment = map[string]string{}
+	}
+	delete(fn.Environment, originVerifySecretArnEnv)
+	fn.Environment[originVerifySecretFileEnv] = file
+	fn.Unresolved = slices.DeleteFunc(slices.Clone(fn.Unresolved), func(k string) bool { return k == originVerifySecretArnEnv })
+	return fn, secret, nil
+}
