@@ -39,8 +39,10 @@ type Invoker interface {
 type Config struct {
 	// Stage is the deployed stage. Default: "prod".
 	Stage string
-	// StageURL serves the stage URL form, "/<stage>/..."; false serves the
-	// custom-domain form. Default: false.
+	// StageURL serves the stage URL form, "/<stage>/...", and names the
+	// execute-api host "<APIID>.execute-api.local.amazonaws.com" as the
+	// event's requestContext.domainName; false serves the custom-domain
+	// form, named by the request's Host. Default: false.
 	StageURL bool
 	// BasePath is the custom domain's base-path mapping, such as "shop"; only
 	// without StageURL. Default: "" (the domain's root).
@@ -399,9 +401,14 @@ func (g *Gateway) Event(r *http.Request, requestID string) (*events.APIGatewayPr
 	}
 
 	now := time.Now().UTC()
+	// API Gateway names the door in requestContext.domainName: the API's
+	// execute-api host for the stage URL, the custom domain otherwise.
 	domain := r.Host
 	if h, _, err := net.SplitHostPort(domain); err == nil {
 		domain = h
+	}
+	if g.cfg.StageURL {
+		domain = g.cfg.APIID + ".execute-api.local.amazonaws.com"
 	}
 	e := &events.APIGatewayProxyRequest{
 		Resource:                        resource,

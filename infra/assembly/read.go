@@ -424,7 +424,10 @@ func readDistribution(all map[string]cfnResource, id string) (*CloudFront, error
 				CachePolicyID json.RawMessage `json:"CachePolicyId"`
 			}
 			Origins []struct {
-				OriginCustomHeaders []struct{ HeaderName, HeaderValue string }
+				OriginCustomHeaders []struct {
+					HeaderName  string
+					HeaderValue json.RawMessage
+				}
 			}
 		}
 	}
@@ -434,7 +437,12 @@ func readDistribution(all map[string]cfnResource, id string) (*CloudFront, error
 	cf := &CloudFront{OriginHeaders: map[string]string{}}
 	for _, o := range p.DistributionConfig.Origins {
 		for _, h := range o.OriginCustomHeaders {
-			cf.OriginHeaders[h.HeaderName] = h.HeaderValue
+			// A value resolved only at deploy (the origin secret's dynamic
+			// reference) is left out: the local runner sends its own.
+			var v string
+			if json.Unmarshal(h.HeaderValue, &v) == nil && !strings.Contains(v, "{{resolve:") {
+				cf.OriginHeaders[h.HeaderName] = v
+			}
 		}
 	}
 	raw := p.DistributionConfig.DefaultCacheBehavior.CachePolicyID

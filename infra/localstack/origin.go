@@ -9,20 +9,18 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/goapigw/webapp/function/restproxy"
 	"github.com/goapigw/webapp/infra/assembly"
 )
 
 // The adapter's contract for origin verification: the distribution sends
-// the secret in originVerifyHeader; the function reads it from the file
-// named by originVerifySecretFileEnv, or from Secrets Manager by the ARN in
-// originVerifySecretArnEnv, which the construct sets.
-//
-// TODO(merge): use restproxy.OriginVerifyHeader,
-// restproxy.OriginVerifySecretFileEnv and restproxy.OriginVerifySecretArnEnv.
+// the secret in restproxy.OriginVerifyHeader; the function reads it from the
+// file named by restproxy.OriginVerifySecretFileEnv, or from Secrets Manager
+// by the ARN in restproxy.OriginVerifySecretArnEnv, which the construct sets.
 const (
-	originVerifyHeader        = "X-Origin-Verify"
-	originVerifySecretFileEnv = "ORIGIN_VERIFY_SECRET_FILE"
-	originVerifySecretArnEnv  = "ORIGIN_VERIFY_SECRET_ARN"
+	originVerifyHeader        = restproxy.OriginVerifyHeader
+	originVerifySecretFileEnv = restproxy.OriginVerifySecretFileEnv
+	originVerifySecretArnEnv  = restproxy.OriginVerifySecretArnEnv
 )
 
 // verifiesOrigin reports whether the function checks CloudFront's origin

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/goapigw/webapp/infra/assembly"
@@ -59,5 +60,43 @@ func TestLocalOriginSecret(t *testing.T) {
 				t.Errorf("two runs got the same secret")
 			}
 		})
+	}
+}
+
+// TestCloudFrontOnlyThroughTheDoors serves the prod stack, whose construct
+// turns origin verification on: the CloudFront door sends the run's secret
+// and gets the page; the stage URL, which a caller could use to skip the
+// distribution, gets the adapter's 403; the custom domain, a door of its
+// own, gets the page. The secret never shows in the stack's log.
+func TestCloudFrontOnlyThroughTheDoors(t *testing.T) {
+	app := prodApp(t)
+	if !verifiesOrigin(app.Function) {
+		t.Fatalf("the prod function does not verify the origin: %+v", app.Function.Environment)
+	}
+	var logs lockedBuffer
+	work := t.TempDir()
+	s, _ := runningWith(t, app, func(c *stackConfig) { c.CloudFrontAddr = "127.0.0.1:0"; c.Log = &logs; c.WorkDir = work })
+	for _, door := range []struct {
+		name, url string
+		status    int
+		body      string
+	}{
+		{"CloudFront", s.CloudFrontURL, 200, "<html"},
+		{"stage URL", s.StageURL, 403, "Forbidden: this API answers only through its CloudFront distribution"},
+		{"custom domain", s.DomainURL, 200, "<html"},
+	} {
+		t.Run(door.name, func(t *testing.T) {
+			res, body := fetch(t, "GET", door.url)
+			if res.StatusCode != door.status || !strings.Contains(string(body), door.body) {
+				t.Errorf("GET %s: got %d %.100q, want %d with %q", door.url, res.StatusCode, body, door.status, door.body)
+			}
+		})
+	}
+	secret, err := os.ReadFile(filepath.Join(work, "origin-verify-secret"))
+	if err != nil || len(secret) == 0 {
+		t.Fatalf("the run's secret file: %v", err)
+	}
+	if strings.Contains(logs.String(), string(secret)) {
+		t.Error("the stack's log shows the origin secret")
 	}
 }
