@@ -231,6 +231,14 @@ func TestAnotherTeamsApp(t *testing.T) {
 				t.Errorf("admin environment %s: got %q, want %q (merged: %v)", k, got, v, admin.Function.Environment)
 			}
 		}
+		// The shop hangs a resource of its own under its WebApp.
+		tmpl, err := os.ReadFile(web.Template)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`"StorefrontWebUrlParameter[0-9A-F]{8}":\s*\{\s*"Type":\s*"AWS::SSM::Parameter"`).Match(tmpl) {
+			t.Errorf("the template has no SSM parameter under ShopStack/Storefront/Web")
+		}
 		if admin.Function.Timeout != time.Minute || web.Function.MemorySize != 512 {
 			t.Errorf("function settings: admin timeout %v, web memory %d", admin.Function.Timeout, web.Function.MemorySize)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -19,9 +20,15 @@ func main() {
 	stack := awscdk.NewStack(app, jsii.String("ShopStack"), nil)
 
 	storefront := constructs.NewConstruct(stack, jsii.String("Storefront"))
-	lambdaweb.NewWebApp(storefront, jsii.String("Web"), &lambdaweb.WebAppProps{
+	web := lambdaweb.NewWebApp(storefront, jsii.String("Web"), &lambdaweb.WebAppProps{
 		Entry:      jsii.String("./cmd/web"),
 		MemorySize: jsii.Number(512),
+	})
+	// The shop's own resource, under its WebApp: the storefront's URL for
+	// other teams to look up.
+	awsssm.NewStringParameter(web, jsii.String("UrlParameter"), &awsssm.StringParameterProps{
+		ParameterName: jsii.String("/shop/storefront-url"),
+		StringValue:   web.StageUrl,
 	})
 
 	// The back office overrides the function through the escape hatch; its
