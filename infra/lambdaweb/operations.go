@@ -142,7 +142,7 @@ func (w *WebApp) addWaf(p *WafProps, behindCloudFront bool) {
 				},
 				&awswafv2.CfnWebACL_RuleProperty{
 					Name: jsii.String("rate-per-ip"), Priority: jsii.Number(1),
-					Action: &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}},
+					Action:    &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}},
 					Statement: &awswafv2.CfnWebACL_StatementProperty{RateBasedStatement: rateStatement(p.RateLimit, behindCloudFront)},
 					VisibilityConfig: &awswafv2.CfnWebACL_VisibilityConfigProperty{
 						CloudWatchMetricsEnabled: jsii.Bool(true), SampledRequestsEnabled: jsii.Bool(true), MetricName: jsii.String("webapp-rate"),
