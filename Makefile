@@ -20,8 +20,8 @@ node_modules/.installed: package.json package-lock.json
 tools: node_modules/.installed ## Install the pinned npm tools (Node 22, CDK CLI)
 
 .PHONY: run
-run: tools ## Run the dev stack locally with go tool localstack: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001 (RUN_FLAGS="-v", "-env prod")
-	go tool localstack -env dev $(RUN_FLAGS)
+run: tools ## Run the dev stack locally with go tool goapigw: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001 (RUN_FLAGS="-v", "-env prod")
+	go tool goapigw -env dev $(RUN_FLAGS)
 
 .PHONY: dev
 dev: ## Serve the app as a plain local server on 127.0.0.1:8080 (quick edit loop)
@@ -45,7 +45,7 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 
 # Every module of the repository: the main one, the benchmarks, and the
 # second app that the embedding test runs.
-MODULES := . bench infra/localstack/testdata/shop
+MODULES := . bench infra/goapigw/testdata/shop
 
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck and go mod tidy -diff, for every module
@@ -53,7 +53,7 @@ lint: ## gofmt, go vet, staticcheck and go mod tidy -diff, for every module
 	go vet ./...
 	go tool staticcheck ./...
 	cd bench && go vet . && go tool staticcheck .
-	cd infra/localstack/testdata/shop && go vet ./...
+	cd infra/goapigw/testdata/shop && go vet ./...
 	@for m in $(MODULES); do echo "go mod tidy -diff ($$m)"; (cd $$m && go mod tidy -diff) || { echo "go.mod or go.sum of $$m is not tidy: run go mod tidy there"; exit 1; }; done
 
 .PHONY: synth

@@ -27,7 +27,7 @@ func streamingTable() (string, error) {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "bootstrap")
-	if err := (gobuild.Build{ModuleDir: root, Entry: "./infra/localstack/testdata/slowfn", GOARCH: runtime.GOARCH}).Run(bin); err != nil {
+	if err := (gobuild.Build{ModuleDir: root, Entry: "./infra/goapigw/testdata/slowfn", GOARCH: runtime.GOARCH}).Run(bin); err != nil {
 		return "", err
 	}
 	rie, err := lambdalocal.EmulatorBinary()
@@ -35,7 +35,7 @@ func streamingTable() (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString("## Streaming vs buffered\n\n`infra/localstack/testdata/slowfn`'s `/big?n=` (a generated body written in 64 KB pieces) behind the adapter, 1,024 MB, each run in a fresh runtime on this machine. Streaming: the local Runtime API, time to the first body byte. Buffered: the pinned RIE, time to the whole answer (above 6 MB the adapter answers 500 with the size, having held the body). Peak RSS is the bootstrap's VmHWM.\n\n| size | streaming TTFB | streaming peak RSS | buffered TTFB | buffered status | buffered peak RSS |\n|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("## Streaming vs buffered\n\n`infra/goapigw/testdata/slowfn`'s `/big?n=` (a generated body written in 64 KB pieces) behind the adapter, 1,024 MB, each run in a fresh runtime on this machine. Streaming: the local Runtime API, time to the first body byte. Buffered: the pinned RIE, time to the whole answer (above 6 MB the adapter answers 500 with the size, having held the body). Peak RSS is the bootstrap's VmHWM.\n\n| size | streaming TTFB | streaming peak RSS | buffered TTFB | buffered status | buffered peak RSS |\n|---:|---:|---:|---:|---:|---:|\n")
 	for _, mb := range []int{1, 10, 50} {
 		st, err := measureStream(bin, mb<<20)
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 // slowApp is testdata/slowfn as the template of a WebApp would describe it.
 func slowApp(streaming bool, integrationTimeout time.Duration) assembly.WebApp {
 	a := assembly.WebApp{
-		Record: assembly.Record{Construct: "Test/Slow", ModuleDir: ".", Entry: "./infra/localstack/testdata/slowfn"},
+		Record: assembly.Record{Construct: "Test/Slow", ModuleDir: ".", Entry: "./infra/goapigw/testdata/slowfn"},
 		API: assembly.API{Stage: "prod", Resources: []string{"/", "/{proxy+}"}, BinaryMediaTypes: []string{"*/*"},
 			IntegrationTimeout: integrationTimeout, TransferMode: "BUFFERED"},
 		Function: assembly.Function{MemorySize: 128, Timeout: integrationTimeout + 5*time.Second,
@@ -36,9 +36,9 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func pattern(i int) byte { return byte(i*7 + i/251) }
 
-// TestStreamingThroughTheLocalStack serves slowfn from a STREAM integration
+// TestStreamingThroughTheRunner serves slowfn from a STREAM integration
 // under the local Runtime API.
-func TestStreamingThroughTheLocalStack(t *testing.T) {
+func TestStreamingThroughTheRunner(t *testing.T) {
 	s, _ := running(t, slowApp(true, 3*time.Second))
 
 	t.Run("a body above 6 MB arrives byte-exact", func(t *testing.T) {
@@ -180,11 +180,11 @@ func rieStreaming(tb testing.TB, a assembly.WebApp) *stack {
 	return s
 }
 
-// TestBrowserStreamsThroughTheLocalStack drives the dev stack's streaming
+// TestBrowserStreamsThroughTheRunner drives the dev stack's streaming
 // pages in Chromium: the computation's first step shows before it ends,
 // with and without JavaScript, at both doors, and the download link saves
 // the whole file.
-func TestBrowserStreamsThroughTheLocalStack(t *testing.T) {
+func TestBrowserStreamsThroughTheRunner(t *testing.T) {
 	chromium := webtest.Chromium(t)
 	dev := devApp(t)
 	dev.Function.Environment["PROGRESS_SECONDS"] = "4"

@@ -82,10 +82,10 @@ func moduleDir(app assembly.WebApp, appDir string) (string, error) {
 	dir := filepath.Join(appDir, filepath.FromSlash(app.ModuleDir))
 	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if err != nil {
-		return "", fmt.Errorf("%s builds %s from the module in %q (relative to the CDK app's directory), but it has no go.mod here: %w; run localstack where cdk.json is", app.Construct, app.Entry, app.ModuleDir, err)
+		return "", fmt.Errorf("%s builds %s from the module in %q (relative to the CDK app's directory), but it has no go.mod here: %w; run go tool goapigw where cdk.json is", app.Construct, app.Entry, app.ModuleDir, err)
 	}
 	if app.Module != "" && !bytes.Contains(b, []byte(app.Module)) {
-		return "", fmt.Errorf("%s builds module %s, but %s declares another module; run localstack where cdk.json is", app.Construct, app.Module, filepath.Join(dir, "go.mod"))
+		return "", fmt.Errorf("%s builds module %s, but %s declares another module; run go tool goapigw where cdk.json is", app.Construct, app.Module, filepath.Join(dir, "go.mod"))
 	}
 	return dir, nil
 }

@@ -1,4 +1,4 @@
-// Command localstack runs a WebApp of any CDK app on this machine without
+// Command goapigw runs a WebApp of any CDK app on this machine without
 // Docker — the `sam local start-api` of package lambdaweb: the function's
 // real bootstrap under a local Lambda Runtime API (package lambdalocal),
 // behind an API Gateway REST emulator with two front doors (the stage URL
@@ -8,8 +8,8 @@
 // Add it to the module of a CDK app that uses the construct and run it in
 // the app's directory (where cdk.json is):
 //
-//	go get -tool github.com/goapigw/webapp/infra/localstack
-//	go tool localstack
+//	go get -tool github.com/goapigw/webapp/infra/goapigw
+//	go tool goapigw
 //
 // It synthesizes with the app's own CDK CLI (node_modules/.bin/cdk, else cdk
 // on PATH) unless cdk.out is newer than every Go file, go.mod, go.sum and
@@ -73,14 +73,14 @@ func main() {
 	flag.BoolVar(&o.awsCredentials, "aws-credentials", false, "hand the function this shell's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION (default: no credentials, region \"local\")")
 	flag.Parse()
 	if flag.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "localstack: unexpected argument %q; see -help\n", flag.Arg(0))
+		fmt.Fprintf(os.Stderr, "goapigw: unexpected argument %q; see -help\n", flag.Arg(0))
 		os.Exit(2)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "localstack:", err)
+		fmt.Fprintln(os.Stderr, "goapigw:", err)
 		os.Exit(1)
 	}
 }
@@ -114,7 +114,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if creds != nil {
 		fmt.Fprintf(out, "      the function gets this shell's AWS credentials (-aws-credentials)\n")
 	}
-	work, err := os.MkdirTemp("", "localstack-")
+	work, err := os.MkdirTemp("", "goapigw-")
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ type cdkConfig struct {
 func readCDKConfig(dir string) (cdkConfig, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "cdk.json"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return cdkConfig{}, errors.New("no cdk.json in this directory: run go tool localstack in your CDK app's directory, or pass -template FILE")
+		return cdkConfig{}, errors.New("no cdk.json in this directory: run go tool goapigw in your CDK app's directory, or pass -template FILE")
 	} else if err != nil {
 		return cdkConfig{}, err
 	}

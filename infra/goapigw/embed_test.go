@@ -79,8 +79,8 @@ func runIn(tb testing.TB, dir string, env []string, name string, args ...string)
 	return string(out)
 }
 
-// localstackRun is `go tool localstack` running in the background.
-type localstackRun struct {
+// toolRun is `go tool goapigw` running in the background.
+type toolRun struct {
 	cmd       *exec.Cmd
 	stage     string
 	domain    string
@@ -91,12 +91,12 @@ type localstackRun struct {
 
 var doorLine = regexp.MustCompile(`^\s+(stage URL|custom domain)\s+(http://\S+)$`)
 
-// startLocalstack runs `go tool localstack args…` in dir and waits until it
+// startTool runs `go tool goapigw args…` in dir and waits until it
 // prints both doors.
-func startLocalstack(tb testing.TB, dir string, env []string, args ...string) *localstackRun {
+func startTool(tb testing.TB, dir string, env []string, args ...string) *toolRun {
 	tb.Helper()
 	start := time.Now()
-	cmd := exec.Command("go", append([]string{"tool", "localstack", "-stage-port", "0", "-domain-port", "0"}, args...)...)
+	cmd := exec.Command("go", append([]string{"tool", "goapigw", "-stage-port", "0", "-domain-port", "0"}, args...)...)
 	cmd.Dir, cmd.Env = dir, env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw := io.Pipe()
@@ -104,7 +104,7 @@ func startLocalstack(tb testing.TB, dir string, env []string, args ...string) *l
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	r := &localstackRun{cmd: cmd, output: &bytes.Buffer{}}
+	r := &toolRun{cmd: cmd, output: &bytes.Buffer{}}
 	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -132,9 +132,9 @@ func startLocalstack(tb testing.TB, dir string, env []string, args ...string) *l
 	select {
 	case <-ready:
 	case err := <-exited:
-		tb.Fatalf("go tool localstack exited before serving: %v\n%s", err, r.output)
+		tb.Fatalf("go tool goapigw exited before serving: %v\n%s", err, r.output)
 	case <-time.After(5 * time.Minute):
-		tb.Fatalf("go tool localstack did not serve within 5 minutes:\n%s", r.output)
+		tb.Fatalf("go tool goapigw did not serve within 5 minutes:\n%s", r.output)
 	}
 	r.startedIn = time.Since(start)
 	r.stopCheck(tb, exited)
@@ -143,18 +143,18 @@ func startLocalstack(tb testing.TB, dir string, env []string, args ...string) *l
 
 // stopCheck registers a cleanup that stops the run with Ctrl-C, as a user
 // would, and checks that it leaves no process behind.
-func (r *localstackRun) stopCheck(tb testing.TB, exited chan error) {
+func (r *toolRun) stopCheck(tb testing.TB, exited chan error) {
 	tb.Cleanup(func() {
 		pgid := r.cmd.Process.Pid
 		_ = syscall.Kill(-pgid, syscall.SIGINT)
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
-			tb.Errorf("go tool localstack still running 10 s after Ctrl-C")
+			tb.Errorf("go tool goapigw still running 10 s after Ctrl-C")
 		}
 		time.Sleep(200 * time.Millisecond)
 		if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
-			tb.Errorf("a process of go tool localstack is still running after Ctrl-C (kill -0: %v)", err)
+			tb.Errorf("a process of go tool goapigw is still running after Ctrl-C (kill -0: %v)", err)
 		}
 	})
 }
@@ -168,13 +168,13 @@ func TestAnotherTeamsApp(t *testing.T) {
 	start := time.Now()
 	// The module is replaced by this checkout and is on no proxy: with
 	// GOPROXY=off the go command takes the replacement, as the README says.
-	runIn(t, dir, append(env, "GOPROXY=off"), "go", "get", "-tool", "github.com/goapigw/webapp/infra/localstack")
+	runIn(t, dir, append(env, "GOPROXY=off"), "go", "get", "-tool", "github.com/goapigw/webapp/infra/goapigw")
 	runIn(t, dir, env, "go", "mod", "tidy")
 	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(gomod, []byte("tool github.com/goapigw/webapp/infra/localstack")) {
+	if !bytes.Contains(gomod, []byte("tool github.com/goapigw/webapp/infra/goapigw")) {
 		t.Errorf("go.mod after go get -tool has no tool line:\n%s", gomod)
 	}
 	for _, dep := range []string{"chromedp", "aws-lambda-runtime-interface-emulator", "honnef.co/go/tools", "cdk-nag", "algnhsa", "aws-lambda-go-api-proxy"} {
@@ -183,11 +183,11 @@ func TestAnotherTeamsApp(t *testing.T) {
 		}
 	}
 
-	ls := startLocalstack(t, dir, env, "-stack", "ShopStack", "-construct", "ShopStack/Storefront/Web")
-	fmt.Printf("embedding: go get -tool and go mod tidy %.1f s; go tool localstack serving after %.1f s (synthesized: %v); %.1f s in all\n",
+	ls := startTool(t, dir, env, "-stack", "ShopStack", "-construct", "ShopStack/Storefront/Web")
+	fmt.Printf("embedding: go get -tool and go mod tidy %.1f s; go tool goapigw serving after %.1f s (synthesized: %v); %.1f s in all\n",
 		time.Since(start).Seconds()-ls.startedIn.Seconds(), ls.startedIn.Seconds(), ls.sawSynth, time.Since(start).Seconds())
 	if !ls.sawSynth {
-		t.Errorf("go tool localstack did not synthesize a fresh app:\n%s", ls.output)
+		t.Errorf("go tool goapigw did not synthesize a fresh app:\n%s", ls.output)
 	}
 	for _, door := range []struct{ name, base, prefix string }{
 		{"stage URL", ls.stage, "/prod"},
@@ -264,7 +264,7 @@ func TestAnotherTeamsApp(t *testing.T) {
 	})
 
 	t.Run("choosing", func(t *testing.T) {
-		cmd := exec.Command("go", "tool", "localstack")
+		cmd := exec.Command("go", "tool", "goapigw")
 		cmd.Dir, cmd.Env = dir, env
 		out, err := cmd.CombinedOutput()
 		if err == nil || !strings.Contains(string(out), "2 WebApps match") ||
@@ -272,7 +272,7 @@ func TestAnotherTeamsApp(t *testing.T) {
 			!strings.Contains(string(out), "-stack ShopStack -construct ShopStack/Backoffice/Admin") {
 			t.Errorf("no choice with two WebApps: got %v\n%s", err, out)
 		}
-		cmd = exec.Command("go", "tool", "localstack", "-construct", "ShopStack/Nope")
+		cmd = exec.Command("go", "tool", "goapigw", "-construct", "ShopStack/Nope")
 		cmd.Dir, cmd.Env = dir, env
 		out, err = cmd.CombinedOutput()
 		if err == nil || !strings.Contains(string(out), `no WebApp matches -construct "ShopStack/Nope"; there are:`) {
@@ -342,8 +342,8 @@ func TestReadmeUseItInYourOwnApp(t *testing.T) {
 		}
 	}
 	for _, cmd := range []string{
-		"GOPROXY=off go get -tool github.com/goapigw/webapp/infra/localstack",
-		"go tool localstack -stack ShopStack -construct ShopStack/Storefront/Web",
+		"GOPROXY=off go get -tool github.com/goapigw/webapp/infra/goapigw",
+		"go tool goapigw -stack ShopStack -construct ShopStack/Storefront/Web",
 	} {
 		if !strings.Contains(section, cmd) {
 			t.Errorf("README's section lacks the command %q", cmd)

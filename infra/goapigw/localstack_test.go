@@ -25,9 +25,9 @@ import (
 const repoRoot = "../.."
 
 // repoAssembly synthesizes this repository's CDK app once, with the CDK CLI
-// the way localstack does, and returns the WebApps of the cloud assembly.
+// the way goapigw does, and returns the WebApps of the cloud assembly.
 var repoAssembly = sync.OnceValues(func() ([]assembly.WebApp, error) {
-	out, err := os.MkdirTemp("", "localstack-synth-")
+	out, err := os.MkdirTemp("", "goapigw-synth-")
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func TestBothDoorsThroughTheEmulator(t *testing.T) {
 
 func TestIntegrationTimeoutThroughTheEmulator(t *testing.T) {
 	a := assembly.WebApp{
-		Record:   assembly.Record{Construct: "Test/Slow", ModuleDir: ".", Entry: "./infra/localstack/testdata/slowfn"},
+		Record:   assembly.Record{Construct: "Test/Slow", ModuleDir: ".", Entry: "./infra/goapigw/testdata/slowfn"},
 		API:      assembly.API{Stage: "prod", Resources: []string{"/", "/{proxy+}"}, BinaryMediaTypes: []string{"*/*"}, IntegrationTimeout: time.Second},
 		Function: assembly.Function{MemorySize: 128, Timeout: 5 * time.Second},
 	}

@@ -61,9 +61,9 @@ func get(tb testing.TB, url, auth string) (*http.Response, []byte) {
 	return res, body.Bytes()
 }
 
-// TestBasicAuthThroughTheLocalStack runs the staging stack with the real
+// TestBasicAuthThroughTheRunner runs the staging stack with the real
 // authorizer bootstrap and an htpasswd file.
-func TestBasicAuthThroughTheLocalStack(t *testing.T) {
+func TestBasicAuthThroughTheRunner(t *testing.T) {
 	app := stagingApp(t)
 	const password = "c0rrect-h0rse-Zq"
 	file := htpasswdFile(t, map[string]string{"alice": password, "zoë": "pässwörd-9x"})
