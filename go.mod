@@ -52,7 +52,7 @@ require (
 )
 
 tool (
-	github.com/goapigw/webapp/infra/localstack
+	github.com/goapigw/webapp/infra/goapigw
 	honnef.co/go/tools/cmd/staticcheck
 )
 
