@@ -101,10 +101,12 @@ func runningWith(tb testing.TB, a assembly.WebApp, change func(*stackConfig)) (*
 		}
 	}()
 	tb.Cleanup(func() {
-		pgid := s.pgid()
+		pgids := s.pgids()
 		s.Close()
-		if err := syscall.Kill(-pgid, 0); pgid != 0 && err != syscall.ESRCH {
-			tb.Errorf("a process of the stack is still running after Close (kill -0: %v)", err)
+		for _, pgid := range pgids {
+			if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
+				tb.Errorf("a process of the stack is still running after Close (kill -0: %v)", err)
+			}
 		}
 		if tb.Failed() {
 			tb.Logf("stack log:\n%s", logs.String())
