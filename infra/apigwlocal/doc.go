@@ -18,7 +18,9 @@
 //   - on the way back: base64 decoding, multiValueHeaders, a 504 {"message":
 //     "Endpoint request timed out"} after the integration timeout, the 10 MB
 //     request and 6 MB Lambda payload limits, and a 502 {"message": "Internal
-//     server error"} for a failed or malformed invocation;
+//     server error"} for a failed or malformed invocation, a 500 with the
+//     same body when Lambda throttles it (an Invoker's error that
+//     [Throttled] recognizes, such as lambdalocal.ErrThrottled);
 //   - response transfer mode STREAM ([Config].Streaming, with a
 //     [StreamInvoker]): the streaming format's prelude, the body forwarded as
 //     it arrives, the 200 MB limit, the idle timeout and, optionally, the

@@ -133,6 +133,9 @@ func (e *gatewayError) Error() string {
 	return fmt.Sprintf("%d %s", e.status, e.message)
 }
 
+// Unwrap is the cause, so that a caller can tell what failed (Throttled).
+func (e *gatewayError) Unwrap() error { return e.cause }
+
 var (
 	errForbidden = &gatewayError{status: http.StatusForbidden, kind: "ForbiddenException", message: "Forbidden"}
 	errNoRoute   = &gatewayError{status: http.StatusForbidden, kind: "MissingAuthenticationTokenException", message: "Missing Authentication Token"}
@@ -141,6 +144,30 @@ var (
 
 func internalError(cause error) *gatewayError {
 	return &gatewayError{status: http.StatusBadGateway, kind: "InternalServerErrorException", message: "Internal server error", cause: cause}
+}
+
+// Throttled reports whether an invoker's error is Lambda refusing the
+// invocation for want of concurrency (TooManyRequestsException: the
+// function's reserved concurrency, or the account's, is in use): an error
+// in err's chain with a method Throttled() bool that reports true, such as
+// lambdalocal.ErrThrottled. This package does not import the runtimes.
+func Throttled(err error) bool {
+	var t interface{ Throttled() bool }
+	return errors.As(err, &t) && t.Throttled()
+}
+
+// throttledError is API Gateway's answer when Lambda throttles the
+// invocation. The Lambda developer guide, "Handling Lambda errors with an
+// API Gateway API"
+// (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html):
+// "If the Lambda API rejects the invocation request, API Gateway returns a
+// 500 error code. [...] the body of the response from API Gateway is
+// {"message": "Internal server error"}" (a function error is the 502). A
+// REST API with a proxy integration does not pass Lambda's 429 on; see
+// also https://repost.aws/knowledge-center/api-gateway-internal-server-error
+// ("Throttling issues").
+func throttledError(cause error) *gatewayError {
+	return &gatewayError{status: http.StatusInternalServerError, kind: "InternalServerErrorException", message: "Internal server error", cause: cause}
 }
 
 func timeoutError(cause error) *gatewayError {
@@ -244,9 +271,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, auth *string) (i
 	return res.StatusCode, nil
 }
 
-// invokeError is API Gateway's answer to a failed invocation: 504 when the
-// integration timeout ended it, else 502.
+// invokeError is API Gateway's answer to a failed invocation: 500 when
+// Lambda throttled it, 504 when the integration timeout ended it, else 502.
 func invokeError(ctx context.Context, err error) error {
+	if Throttled(err) {
+		return throttledError(err)
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return timeoutError(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -132,6 +133,9 @@ func TestGatewayAnswers(t *testing.T) {
 		{name: "invoke fails", cfg: Config{StageURL: true}, inv: invokerFunc(func(context.Context, []byte) ([]byte, error) {
 			return nil, errors.New("connection refused")
 		}), method: "GET", target: "/prod/", wantStatus: 502, wantBody: []byte(`{"message":"Internal server error"}`)},
+		{name: "Lambda throttles", cfg: Config{StageURL: true}, inv: invokerFunc(func(context.Context, []byte) ([]byte, error) {
+			return nil, fmt.Errorf("invoke: %w", errThrottled{})
+		}), method: "GET", target: "/prod/", wantStatus: 500, wantBody: []byte(`{"message":"Internal server error"}`)},
 		{name: "request over 10 MB", cfg: Config{StageURL: true}, method: "POST", target: "/prod/echo", body: bytes.Repeat([]byte("a"), MaxRequestBytes+1), wantStatus: 413, wantBody: []byte(`{"message":"Request Too Long"}`)},
 		{name: "event over 6 MB", cfg: Config{StageURL: true}, method: "POST", target: "/prod/echo", body: bytes.Repeat([]byte("a"), 7<<20), wantStatus: 413, wantBody: []byte(`{"message":"Request Too Long"}`)},
 	}
@@ -217,3 +221,41 @@ func TestInvocationPathHasNoQuery(t *testing.T) {
 }
 
 func executeAPI(domain string) bool { return strings.Contains(domain, ".execute-api.") }
+
+// errThrottled is a runtime's throttle error, as lambdalocal.ErrThrottled
+// is: known by its Throttled method.
+type errThrottled struct{}
+
+func (errThrottled) Error() string   { return "TooManyRequestsException: Rate Exceeded." }
+func (errThrottled) Throttled() bool { return true }
+
+// throttledStream is a StreamInvoker whose every invocation is throttled.
+type throttledStream struct{}
+
+func (throttledStream) Invoke(context.Context, []byte) ([]byte, error) { return nil, errThrottled{} }
+func (throttledStream) InvokeStream(context.Context, []byte) (io.ReadCloser, error) {
+	return nil, errThrottled{}
+}
+
+// TestThrottledInvocation: when Lambda throttles, API Gateway answers 500
+// {"message":"Internal server error"} in both transfer modes, and the
+// invocation's error says why.
+func TestThrottledInvocation(t *testing.T) {
+	for _, streaming := range []bool{false, true} {
+		t.Run(fmt.Sprintf("streaming=%v", streaming), func(t *testing.T) {
+			var seen Invocation
+			g := New(throttledStream{}, Config{StageURL: true, Streaming: streaming, OnInvoke: func(i Invocation) { seen = i }})
+			w := httptest.NewRecorder()
+			g.ServeHTTP(w, httptest.NewRequest("GET", "/prod/x", nil))
+			if w.Code != 500 || w.Body.String() != `{"message":"Internal server error"}` {
+				t.Errorf("got %d %s, want 500 {\"message\":\"Internal server error\"}", w.Code, w.Body.String())
+			}
+			if !Throttled(seen.Err) {
+				t.Errorf("the invocation's error %v does not say it was throttled", seen.Err)
+			}
+		})
+	}
+	if Throttled(errors.New("TooManyRequestsException")) {
+		t.Error("an error without a Throttled method counts as throttled")
+	}
+}

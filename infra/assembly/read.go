@@ -73,6 +73,10 @@ type Function struct {
 	// Unresolved names the environment variables whose values CloudFormation
 	// works out at deploy time (a reference to another resource).
 	Unresolved []string
+	// ReservedConcurrency is the function's ReservedConcurrentExecutions,
+	// which caps its concurrent executions; 0 when the template reserves
+	// none (or gives a value resolved at deploy time).
+	ReservedConcurrency int
 }
 
 func (a WebApp) String() string {
@@ -344,6 +348,8 @@ func readFunction(all map[string]cfnResource, id string) (Function, error) {
 		Timeout       int
 		Architectures []string
 		Environment   struct{ Variables map[string]any }
+		// A number, or an intrinsic function resolved at deploy time.
+		ReservedConcurrentExecutions any
 	}
 	if err := json.Unmarshal(r.Properties, &p); err != nil {
 		return Function{}, fmt.Errorf("function %s: %w", id, err)
@@ -355,6 +361,9 @@ func readFunction(all map[string]cfnResource, id string) (Function, error) {
 	}
 	if f.Timeout == 0 {
 		f.Timeout = 3 * time.Second
+	}
+	if rc, ok := p.ReservedConcurrentExecutions.(float64); ok && rc >= 0 {
+		f.ReservedConcurrency = int(rc)
 	}
 	if len(p.Architectures) > 0 {
 		f.Architecture = p.Architectures[0]

@@ -47,3 +47,26 @@ func TestReadNeedsAManifest(t *testing.T) {
 		t.Errorf("Read of an empty directory: got %v, want it to name manifest.json", err)
 	}
 }
+
+func TestReadFunctionReservedConcurrency(t *testing.T) {
+	tests := []struct {
+		name, props string
+		want        int
+	}{
+		{"reserved", `{"ReservedConcurrentExecutions": 2}`, 2},
+		{"none", `{}`, 0},
+		{"resolved at deploy", `{"ReservedConcurrentExecutions": {"Ref": "Cap"}}`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			all := map[string]cfnResource{"Fn": {Type: "AWS::Lambda::Function", Properties: []byte(tt.props)}}
+			f, err := readFunction(all, "Fn")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.ReservedConcurrency != tt.want {
+				t.Errorf("got %d, want %d", f.ReservedConcurrency, tt.want)
+			}
+		})
+	}
+}

@@ -101,10 +101,12 @@ func runningWith(tb testing.TB, a assembly.WebApp, change func(*stackConfig)) (*
 		}
 	}()
 	tb.Cleanup(func() {
-		pgid := s.pgid()
+		pgids := s.pgids()
 		s.Close()
-		if err := syscall.Kill(-pgid, 0); pgid != 0 && err != syscall.ESRCH {
-			tb.Errorf("a process of the stack is still running after Close (kill -0: %v)", err)
+		for _, pgid := range pgids {
+			if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
+				tb.Errorf("a process of the stack is still running after Close (kill -0: %v)", err)
+			}
 		}
 		if tb.Failed() {
 			tb.Logf("stack log:\n%s", logs.String())
@@ -265,8 +267,14 @@ func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
-	s, _ := running(t, devApp(t))
 	const total, workers = 2000, 20
+	// 20 clients at once need 20 execution environments, and a few more:
+	// an environment is free again only once its runtime asks for the next
+	// invocation, a moment after its client has the answer. Without a
+	// reserved concurrency the cap is lambdalocal.DefaultMaxConcurrency.
+	a := devApp(t)
+	a.Function.ReservedConcurrency = workers + workers/2
+	s, _ := running(t, a)
 	urls := []string{s.StageURL, s.StageURL + "days?date=1993-01-01", s.DomainURL, s.DomainURL + "favicon.ico"}
 	latencies := make([]time.Duration, total)
 	var errs []string

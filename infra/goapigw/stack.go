@@ -64,14 +64,14 @@ type stack struct {
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
 	cfg     stackConfig
-	authAPI *lambdalocal.RuntimeAPI // the basic-auth authorizer, under a Runtime API of its own
-	authN   atomic.Int64            // authorizer invocations
-	emu     *lambdalocal.Emulator   // the app under the real RIE (underRIE, in tests)
-	rapi    *lambdalocal.RuntimeAPI // the app under our Runtime API
-	stopped chan struct{}           // closed if the runtime stops for good
+	authAPI *lambdalocal.Pool     // the basic-auth authorizer's environments, each under a Runtime API of its own
+	authN   atomic.Int64          // authorizer invocations
+	emu     *lambdalocal.Emulator // the app under the real RIE (underRIE, in tests)
+	rapi    *lambdalocal.Pool     // the app's execution environments, under our Runtime API
+	stopped chan struct{}         // closed if the runtime stops for good
 	servers []*http.Server
 	initMu  sync.Mutex
-	initMs  float64 // set by an INIT report, taken by the next access line
+	initMs  []float64 // INIT reports, each taken by the next access line
 	logMu   sync.Mutex
 }
 
@@ -126,7 +126,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	env := append(lambdaEnv("local-web-app", fn), cfg.Credentials...)
 	onInit := func(ms float64) {
 		s.initMu.Lock()
-		s.initMs = ms
+		s.initMs = append(s.initMs, ms)
 		s.initMu.Unlock()
 	}
 	onLine := func(line string) {
@@ -140,9 +140,14 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		// response until the invocation ends (STREAM integrations need a
 		// Runtime API that streams), and it answers every local process
 		// that finds its ports, where ours admits only the runtime it
-		// started (see package lambdalocal).
-		s.rapi, err = lambdalocal.StartRuntimeAPI(lambdalocal.RuntimeConfig{
-			Bootstrap: bootstrap, Env: env, Timeout: fn.Timeout, OnInit: onInit, OnLine: onLine,
+		// started (see package lambdalocal). A pool of them: concurrent
+		// requests run in concurrent environments, up to the function's
+		// reserved concurrency, as in Lambda.
+		s.rapi, err = lambdalocal.NewPool(lambdalocal.PoolConfig{
+			Runtime: lambdalocal.RuntimeConfig{
+				Bootstrap: bootstrap, Env: env, Timeout: fn.Timeout, OnInit: onInit, OnLine: onLine,
+			},
+			MaxConcurrency: fn.ReservedConcurrency,
 		})
 		if err != nil {
 			return nil, err
@@ -249,8 +254,10 @@ func (s *stack) accessLog(i apigwlocal.Invocation) {
 	default:
 	}
 	s.initMu.Lock()
-	initMs := s.initMs
-	s.initMs = 0
+	var initMs float64
+	if len(s.initMs) > 0 {
+		initMs, s.initMs = s.initMs[0], s.initMs[1:]
+	}
 	s.initMu.Unlock()
 	extra := ""
 	if initMs > 0 {
@@ -296,6 +303,22 @@ func (s *stack) pgid() int {
 	return s.rapi.PGID()
 }
 
+// pgids are the process groups of every running runtime: the app's
+// environments, or its emulator, and the authorizer's environments.
+func (s *stack) pgids() []int {
+	var ids []int
+	if s.emu != nil {
+		ids = append(ids, s.emu.PGID())
+	}
+	if s.rapi != nil {
+		ids = append(ids, s.rapi.PGIDs()...)
+	}
+	if s.authAPI != nil {
+		ids = append(ids, s.authAPI.PGIDs()...)
+	}
+	return ids
+}
+
 // stoppedErr says why the runtime stopped for good.
 func (s *stack) stoppedErr() error {
 	if s.emu != nil {
@@ -316,8 +339,14 @@ func (h heldStream) InvokeStream(ctx context.Context, payload []byte) (io.ReadCl
 	return io.NopCloser(bytes.NewReader(out)), nil
 }
 
-// streamingInvoker serves a STREAM integration from the Runtime API.
-type streamingInvoker struct{ api *lambdalocal.RuntimeAPI }
+// streamingInvoker serves a STREAM integration from the Runtime API (a
+// lambdalocal.Pool or RuntimeAPI).
+type streamingInvoker struct {
+	api interface {
+		Invoke(ctx context.Context, payload []byte) ([]byte, error)
+		InvokeStream(ctx context.Context, payload []byte) (*lambdalocal.Response, error)
+	}
+}
 
 func (s streamingInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return s.api.Invoke(ctx, payload)
@@ -336,7 +365,8 @@ func (s streamingInvoker) InvokeStream(ctx context.Context, payload []byte) (io.
 }
 
 // serialInvoker lets one invocation run at a time, like one Lambda execution
-// environment; requests queue until the gateway's timeout. When the gateway
+// environment; requests queue until the gateway's timeout. It serves the
+// RIE, a single environment, in tests; the Runtime API runs a pool. When the gateway
 // gives up, the invocation goes on, as it does in Lambda, and keeps the
 // environment busy until the function returns or its own timeout ends it.
 type serialInvoker struct {
@@ -412,13 +442,16 @@ func (s *stack) startAuthorizer(onLine func(string)) (*apigwlocal.TokenAuthorize
 	// It needs no AWS credentials.
 	fn := *s.cfg.App.AuthorizerFunction
 	env := append(lambdaEnv("local-authorizer", fn), "BASIC_AUTH_HTPASSWD_FILE="+file)
-	s.authAPI, err = lambdalocal.StartRuntimeAPI(lambdalocal.RuntimeConfig{Bootstrap: bin, Env: env, Timeout: fn.Timeout,
-		OnLine: func(line string) { onLine("authorizer: " + line) }})
+	s.authAPI, err = lambdalocal.NewPool(lambdalocal.PoolConfig{
+		Runtime: lambdalocal.RuntimeConfig{Bootstrap: bin, Env: env, Timeout: fn.Timeout,
+			OnLine: func(line string) { onLine("authorizer: " + line) }},
+		MaxConcurrency: fn.ReservedConcurrency,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("start the authorizer: %w", err)
 	}
 	return &apigwlocal.TokenAuthorizer{
-		Invoker:  &serialInvoker{next: s.authAPI, slot: make(chan struct{}, 1)},
+		Invoker:  s.authAPI,
 		CacheTTL: time.Duration(rec.CacheSeconds) * time.Second,
 		Realm:    rec.Realm,
 		OnInvoke: func() { s.authN.Add(1) },

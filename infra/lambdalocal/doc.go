@@ -13,6 +13,16 @@
 //     package requires it. [RIE] invokes it through the emulator's invoke
 //     endpoint. It is the reference the Runtime API is tested against.
 //
+// A [Pool] scales a function as Lambda does: each concurrent invocation
+// runs in an execution environment of its own (a RuntimeAPI and its
+// bootstrap process, with its own cold start), an idle environment is
+// reused before a new one starts (the most recently used first), one idle
+// for [PoolConfig].IdleTimeout is stopped, and an invocation beyond
+// [PoolConfig].MaxConcurrency (the function's reserved concurrency) fails at
+// once with [ErrThrottled], as Lambda throttles a synchronous invocation
+// rather than queue it. [Pool.Drain] retires a pool whose function was
+// rebuilt: running invocations, streams included, end on it.
+//
 // Both run the bootstrap in a process group of their own, so that Close
 // leaves no process behind, report each INIT duration (a cold start), and
 // read the function's output a line at a time, cutting a line longer than

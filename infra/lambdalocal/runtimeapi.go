@@ -180,7 +180,12 @@ func (a *RuntimeAPI) admit(api http.Handler) http.Handler {
 // invoke endpoint does: a function error is the error's JSON. It satisfies
 // apigwlocal's Invoker.
 func (a *RuntimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	res, err := a.InvokeStream(ctx, payload)
+	return whole(a.InvokeStream(ctx, payload))
+}
+
+// whole reads a streamed answer to its end, as Invoke returns it: a
+// function error, before or at the end of the stream, is the error's JSON.
+func whole(res *Response, err error) ([]byte, error) {
 	var fe *FunctionError
 	if errors.As(err, &fe) {
 		return json.Marshal(fe)
@@ -201,17 +206,29 @@ func (a *RuntimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 // early discards the rest. When ctx ends first, the invocation goes on, as
 // it does in Lambda, until the function answers or its timeout ends it.
 func (a *RuntimeAPI) InvokeStream(ctx context.Context, payload []byte) (*Response, error) {
+	res, _, err := a.start(ctx, payload)
+	return res, err
+}
+
+// start is InvokeStream, and also returns a channel closed when the
+// invocation has ended and the environment is free for the next one (nil
+// when the invocation never began: ctx ended while it waited).
+func (a *RuntimeAPI) start(ctx context.Context, payload []byte) (*Response, <-chan struct{}, error) {
 	select {
 	case a.slot <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	inv := &invocation{id: newRequestID(), payload: payload, deadline: time.Now().Add(a.cfg.Timeout),
 		answer: make(chan answer, 1), ended: make(chan struct{})}
-	go a.run(inv)
+	free := make(chan struct{})
+	go func() {
+		defer close(free)
+		a.run(inv)
+	}()
 	select {
 	case ans := <-inv.answer:
-		return ans.res, ans.err
+		return ans.res, free, ans.err
 	case <-ctx.Done():
 		// The caller gave up; the invocation keeps the environment busy.
 		go func() {
@@ -219,7 +236,7 @@ func (a *RuntimeAPI) InvokeStream(ctx context.Context, payload []byte) (*Respons
 				ans.res.Body.Close()
 			}
 		}()
-		return nil, ctx.Err()
+		return nil, free, ctx.Err()
 	}
 }
 

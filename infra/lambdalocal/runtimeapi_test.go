@@ -320,6 +320,16 @@ func TestLongLogLine(t *testing.T) {
 					t.Fatalf("invocation %d (%s): got %+v, want an answer", i, payload, o)
 				}
 			}
+			// The output is read apart from the answers: give the reader a
+			// moment to hand on the last long line.
+			for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				mu.Lock()
+				n := len(long)
+				mu.Unlock()
+				if n >= 2 {
+					break
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if len(long) != 2 {

@@ -1,7 +1,8 @@
 // Command slowfn is a test function for the local stack: "/slow" takes longer
 // than the test's integration timeout, "/big" streams a deterministic body
 // of n bytes, "/lines" writes a line every 300 ms, "/late-panic" panics after
-// its first bytes; everything else answers at once.
+// its first bytes, "/sleep?ms=" answers after ms milliseconds; everything
+// else answers at once.
 package main
 
 import (
@@ -52,6 +53,11 @@ func main() {
 		_, _ = io.WriteString(w, "the start")
 		_ = http.NewResponseController(w).Flush()
 		panic("after the headers")
+	})
+	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		_, _ = io.WriteString(w, "slept "+strconv.Itoa(ms)+" ms")
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "fast") })
 	restproxy.Start(mux)
