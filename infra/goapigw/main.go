@@ -56,6 +56,7 @@ type options struct {
 	stagePort, domainPort, cdnPort  int
 	verbose, noThrottle             bool
 	awsCredentials                  bool
+	watch                           bool
 }
 
 func main() {
@@ -71,6 +72,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "also print the function's and the emulator's own log lines")
 	flag.BoolVar(&o.noThrottle, "no-throttle", false, "stream at full speed past 10 MB (API Gateway slows a stream to 2 MB/s there)")
 	flag.BoolVar(&o.awsCredentials, "aws-credentials", false, "hand the function this shell's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION (default: no credentials, region \"local\")")
+	flag.BoolVar(&o.watch, "watch", true, "rebuild the function when its code changes and re-synthesize when the CDK app changes (-watch=false: serve what was built at start)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "goapigw: unexpected argument %q; see -help\n", flag.Arg(0))
@@ -133,6 +135,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "\n%s runs locally:\n  stage URL      %s\n  custom domain  %s\n", app.Construct, s.StageURL, s.DomainURL)
 	if s.CloudFrontURL != "" {
 		fmt.Fprintf(out, "  CloudFront     %s\n", s.CloudFrontURL)
+	}
+	if o.watch {
+		startWatch(ctx, s, o, out)
 	}
 	fmt.Fprintf(out, "One line per request below; Ctrl-C stops everything.\n\n")
 	select {
