@@ -89,12 +89,24 @@ func (s *stack) watch(ctx context.Context, cfg watchConfig) error {
 
 	builds := make(chan time.Time, 1) // each pending build carries one hold of the gate
 	synths := make(chan time.Time, 1)
+	// The listing is refreshed after each build (an edit may import
+	// another package), beside the next build rather than before it.
+	relist := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() {
+		for range relist {
+			w.refreshInputs()
+		}
+	})
+	wg.Go(func() {
+		defer close(relist)
 		for since := range builds {
 			s.rebuild(since)
-			w.refreshInputs()
+			select {
+			case relist <- struct{}{}:
+			default:
+			}
 		}
 	})
 	wg.Go(func() {
@@ -263,6 +275,10 @@ func (w *watcher) classify(p string) change {
 	}
 	// A new file in an embedded directory.
 	for _, f := range in.Files {
+		switch filepath.Ext(f) {
+		case ".go", ".s", ".mod", ".sum", ".work":
+			continue // not an embedded file
+		}
 		if d := filepath.Dir(f); !slices.Contains(in.PackageDirs, d) && within(p, d) {
 			return rebuild
 		}
