@@ -65,7 +65,7 @@ func TestThrottleThroughTheGateway(t *testing.T) {
 			}
 		})
 	}
-	for deadline := time.Now().Add(5 * time.Second); s.rapi.Environments() < 2; {
+	for deadline := time.Now().Add(5 * time.Second); len(s.pgids()) < 2; {
 		if time.Now().After(deadline) {
 			t.Fatal("two requests did not start two environments within 5 s")
 		}

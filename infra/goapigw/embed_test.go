@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -84,6 +85,7 @@ type toolRun struct {
 	cmd       *exec.Cmd
 	stage     string
 	domain    string
+	mu        sync.Mutex // guards output
 	output    *bytes.Buffer
 	sawSynth  bool
 	startedIn time.Duration
@@ -110,7 +112,9 @@ func startTool(tb testing.TB, dir string, env []string, args ...string) *toolRun
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
+			r.mu.Lock()
 			r.output.WriteString(line + "\n")
+			r.mu.Unlock()
 			if strings.Contains(line, "synthesizing with") {
 				r.sawSynth = true
 			}

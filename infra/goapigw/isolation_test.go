@@ -90,7 +90,7 @@ func TestFunctionEnvironmentThroughTheStack(t *testing.T) {
 			if res, body := get(t, s.DomainURL, auth); res.StatusCode != 200 {
 				t.Fatalf("got %d %q, want 200", res.StatusCode, body)
 			}
-			app, authz := environ(t, s.rapi.PGID()), environ(t, s.authAPI.PGID())
+			app, authz := environ(t, s.pgid()), environ(t, s.authPGID())
 			for name, env := range map[string]map[string]string{"app": app, "authorizer": authz} {
 				for _, k := range []string{"MY_SHELL_VAR", "HOME", "GOCACHE", "GOFLAGS", "PWD", "SHELL"} {
 					if v, ok := env[k]; ok {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,23 +58,44 @@ type stackConfig struct {
 // stack is a running local stack: the function under a local Lambda Runtime
 // API and two or three doors in front of it (API Gateway's, and CloudFront's
 // for a WebApp with a distribution), each answering only loopback hosts.
+// A reload (see reload.go) swaps the function's generation or the doors'
+// configuration while the ports stay.
 type stack struct {
 	StageURL, DomainURL string
 	CloudFrontURL       string // "" without a distribution
 	cdn                 *cloudfrontlocal.Distribution
 	Invocations         chan apigwlocal.Invocation // every request served, for tests; never blocks
 
-	cfg     stackConfig
-	authAPI *lambdalocal.Pool     // the basic-auth authorizer's environments, each under a Runtime API of its own
-	authN   atomic.Int64          // authorizer invocations
-	emu     *lambdalocal.Emulator // the app under the real RIE (underRIE, in tests)
-	rapi    *lambdalocal.Pool     // the app's execution environments, under our Runtime API
-	stopped chan struct{}         // closed if the runtime stops for good
-	servers []*http.Server
-	initMu  sync.Mutex
-	initMs  []float64 // INIT reports, each taken by the next access line
-	logMu   sync.Mutex
+	cfg          stackConfig       // cfg.App is the WebApp served now; guarded by mu
+	ctx          context.Context   // the run's
+	fn           assembly.Function // cfg.App.Function as it runs here (origin secret in a file)
+	originSecret string            // "" when the function does not verify its origin
+	inv          *swapInvoker      // the app's function, in generations
+	auth         *swapInvoker      // the basic-auth authorizer, under a Runtime API of its own; nil without
+	authN        atomic.Int64      // authorizer invocations
+	gate         *buildGate        // holds requests during a rebuild, answers 502 after a failed one
+	builds       atomic.Int64      // bootstraps built, each in a directory of its own
+	reloadMu     sync.Mutex        // one reload at a time
+	stopped      chan struct{}     // closed if the runtime stops for good
+	stopOnce     sync.Once
+	stopErr      error
+	mu           sync.Mutex
+	doors        []*door
+	initMu       sync.Mutex
+	initMs       []float64 // INIT reports, each taken by the next access line
+	logMu        sync.Mutex
 }
+
+// door is one front door: a listener that stays for the run and a handler
+// that a reload replaces.
+type door struct {
+	name    string // "stage", "domain", "cloudfront"
+	addr    string
+	srv     *http.Server
+	handler atomic.Pointer[http.Handler]
+}
+
+func (d *door) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*d.handler.Load()).ServeHTTP(w, r) }
 
 // moduleDir is where the WebApp's Go module is: its recorded ModuleDir,
 // relative to the CDK app's directory, checked against the recorded module
@@ -92,13 +114,21 @@ func moduleDir(app assembly.WebApp, appDir string) (string, error) {
 
 // buildBootstrap compiles the function for this machine with the construct's
 // own recipe, so what runs locally is built the way cdk deploy builds it.
-func buildBootstrap(cfg stackConfig) (string, error) {
-	dir, err := moduleDir(cfg.App, cfg.AppDir)
+// Each build has a directory of its own: a runtime still serving a stream
+// keeps its binary while the next one starts.
+func (s *stack) buildBootstrap(app assembly.WebApp) (string, error) {
+	dir, err := moduleDir(app, s.cfg.AppDir)
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(cfg.WorkDir, "bootstrap")
-	b := gobuild.Build{ModuleDir: dir, Entry: cfg.App.Entry, GOARCH: runtime.GOARCH}
+	out := filepath.Join(s.cfg.WorkDir, "bootstrap")
+	if n := s.builds.Add(1); n > 1 {
+		out = filepath.Join(s.cfg.WorkDir, fmt.Sprintf("build-%d", n), "bootstrap")
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return "", err
+		}
+	}
+	b := gobuild.Build{ModuleDir: dir, Entry: app.Entry, GOARCH: runtime.GOARCH}
 	if err := b.Run(out); err != nil {
 		return "", err
 	}
@@ -110,31 +140,54 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	if runtime.GOOS != "linux" {
 		return nil, fmt.Errorf("the local stack runs Linux bootstraps under the emulator; this is %s (serve the handler with net/http instead)", runtime.GOOS)
 	}
-	if cfg.App.Authorizer != nil && cfg.Htpasswd == "" {
-		return nil, fmt.Errorf("%s asks for basic authentication: pass -htpasswd FILE, a file of users written by htpasswd -nbB (for example: htpasswd -cbB users.htpasswd alice s3cret)", cfg.App.Construct)
+	if err := checkAuth(cfg.App, cfg.Htpasswd); err != nil {
+		return nil, err
 	}
-	bootstrap, err := buildBootstrap(cfg)
+	s := &stack{cfg: cfg, ctx: ctx, gate: newBuildGate(), Invocations: make(chan apigwlocal.Invocation, 4096), stopped: make(chan struct{})}
+	bootstrap, err := s.buildBootstrap(cfg.App)
 	if err != nil {
 		return nil, err
 	}
+	if s.fn, s.originSecret, err = localOriginSecret(cfg.App.Function, cfg.WorkDir); err != nil {
+		return nil, err
+	}
+	env, err := s.startEnvironment(bootstrap, s.fn)
+	if err != nil {
+		return nil, err
+	}
+	s.inv = newSwapInvoker(env)
+	if cfg.App.Authorizer != nil {
+		authEnv, err := s.startAuthorizer(cfg.App)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.auth = newSwapInvoker(authEnv)
+	}
+	if err := s.serve(cfg.App); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
 
-	s := &stack{cfg: cfg, Invocations: make(chan apigwlocal.Invocation, 4096), stopped: make(chan struct{})}
-	fn, originSecret, err := localOriginSecret(cfg.App.Function, cfg.WorkDir)
-	if err != nil {
-		return nil, err
+func checkAuth(app assembly.WebApp, htpasswd string) error {
+	if app.Authorizer != nil && htpasswd == "" {
+		return fmt.Errorf("%s asks for basic authentication: pass -htpasswd FILE, a file of users written by htpasswd -nbB (for example: htpasswd -cbB users.htpasswd alice s3cret)", app.Construct)
 	}
+	return nil
+}
+
+// startEnvironment starts what runs the function's bootstrap. It is the one
+// place that chooses it: each reload calls it for the new generation.
+func (s *stack) startEnvironment(bootstrap string, fn assembly.Function) (environment, error) {
+	cfg := s.cfg
 	env := append(lambdaEnv("local-web-app", fn), cfg.Credentials...)
-	onInit := func(ms float64) {
-		s.initMu.Lock()
-		s.initMs = append(s.initMs, ms)
-		s.initMu.Unlock()
-	}
 	onLine := func(line string) {
 		if cfg.Verbose {
 			s.logf("  λ %s", line)
 		}
 	}
-	var inv apigwlocal.Invoker
 	if !cfg.underRIE {
 		// Our Runtime API, in both transfer modes: the pinned RIE holds a
 		// response until the invocation ends (STREAM integrations need a
@@ -143,101 +196,146 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		// started (see package lambdalocal). A pool of them: concurrent
 		// requests run in concurrent environments, up to the function's
 		// reserved concurrency, as in Lambda.
-		s.rapi, err = lambdalocal.NewPool(lambdalocal.PoolConfig{
+		api, err := lambdalocal.NewPool(lambdalocal.PoolConfig{
 			Runtime: lambdalocal.RuntimeConfig{
-				Bootstrap: bootstrap, Env: env, Timeout: fn.Timeout, OnInit: onInit, OnLine: onLine,
+				Bootstrap: bootstrap, Env: env, Timeout: fn.Timeout, OnInit: s.onInit, OnLine: onLine,
 			},
 			MaxConcurrency: fn.ReservedConcurrency,
 		})
 		if err != nil {
 			return nil, err
 		}
-		inv = streamingInvoker{s.rapi}
-	} else {
-		rieBin, err := lambdalocal.EmulatorBinary()
-		if err != nil {
-			return nil, err
-		}
-		s.emu, err = lambdalocal.StartEmulator(ctx, lambdalocal.EmulatorConfig{
-			Binary: rieBin, Bootstrap: bootstrap, Env: env, OnInit: onInit, OnLine: onLine,
-		})
-		if err != nil {
-			return nil, err
-		}
-		go func() {
-			<-s.emu.Done()
-			close(s.stopped)
-		}()
-		inv = &serialInvoker{next: s.emu.RIE, slot: make(chan struct{}, 1)}
-		if cfg.App.API.Streaming() {
-			inv = heldStream{inv}
-		}
+		return streamingInvoker{api}, nil
 	}
+	rieBin, err := lambdalocal.EmulatorBinary()
+	if err != nil {
+		return nil, err
+	}
+	emu, err := lambdalocal.StartEmulator(s.ctx, lambdalocal.EmulatorConfig{
+		Binary: rieBin, Bootstrap: bootstrap, Env: env, OnInit: s.onInit, OnLine: onLine,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e := &rieEnvironment{emu: emu, serial: &serialInvoker{next: emu.RIE, slot: make(chan struct{}, 1)}}
+	go func() {
+		<-emu.Done()
+		if !e.closing.Load() {
+			s.stop(fmt.Errorf("the emulator stopped: %v", emu.Err()))
+		}
+	}()
+	return e, nil
+}
 
+func (s *stack) onInit(ms float64) {
+	s.initMu.Lock()
+	s.initMs = append(s.initMs, ms)
+	s.initMu.Unlock()
+}
+
+// stop ends the run: the runtime stopped for good.
+func (s *stack) stop(err error) {
+	s.stopOnce.Do(func() {
+		s.stopErr = err
+		close(s.stopped)
+	})
+}
+
+// serve points the doors at app: it makes their handlers, and listens on
+// the ports of doors it has not served yet (the CloudFront door of a WebApp
+// that got a distribution). The ports of a run stay.
+func (s *stack) serve(app assembly.WebApp) error {
+	cfg := s.cfg
 	var authorizer *apigwlocal.TokenAuthorizer
-	if cfg.App.Authorizer != nil {
-		if authorizer, err = s.startAuthorizer(onLine); err != nil {
-			s.Close()
-			return nil, err
+	if rec := app.Authorizer; rec != nil && s.auth != nil {
+		authorizer = &apigwlocal.TokenAuthorizer{
+			Invoker:  s.auth,
+			CacheTTL: time.Duration(rec.CacheSeconds) * time.Second,
+			Realm:    rec.Realm,
+			OnInvoke: func() { s.authN.Add(1) },
 		}
 	}
-
-	type door struct {
-		addr string
-		cfg  apigwlocal.Config
-		url  *string
-		path string
+	type want struct {
+		name, addr string
+		cfg        apigwlocal.Config
+		url        *string
+		path       string
 	}
-	doors := []door{
-		{addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + cfg.App.API.Stage + "/"},
-		{addr: cfg.DomainAddr, cfg: apigwlocal.Config{}, url: &s.DomainURL, path: "/"},
+	wants := []want{
+		{name: "stage", addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + app.API.Stage + "/"},
+		{name: "domain", addr: cfg.DomainAddr, cfg: apigwlocal.Config{}, url: &s.DomainURL, path: "/"},
 	}
-	if cf := cfg.App.CloudFront; cf != nil && cfg.CloudFrontAddr != "" {
-		doors = append(doors, door{addr: cfg.CloudFrontAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.CloudFrontURL, path: "/"})
+	if app.CloudFront != nil && cfg.CloudFrontAddr != "" {
+		wants = append(wants, want{name: "cloudfront", addr: cfg.CloudFrontAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.CloudFrontURL, path: "/"})
 	}
-	for _, d := range doors {
-		l, err := net.Listen("tcp", d.addr)
-		if err != nil {
-			s.Close()
-			return nil, fmt.Errorf("listen on %s: %w (choose another port with -stage-port / -domain-port)", d.addr, err)
-		}
-		d.cfg.Stage = cfg.App.API.Stage
-		d.cfg.Resources = cfg.App.API.Resources
-		d.cfg.BinaryMediaTypes = cfg.App.API.BinaryMediaTypes
-		d.cfg.IntegrationTimeout = cfg.App.API.IntegrationTimeout
-		d.cfg.Streaming = cfg.App.API.Streaming()
-		d.cfg.Authorizer = authorizer
-		d.cfg.StreamThrottle = !cfg.NoThrottle
-		d.cfg.OnInvoke = s.accessLog
-		var handler http.Handler = apigwlocal.New(inv, d.cfg)
-		if d.url == &s.CloudFrontURL {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byName := map[string]*door{}
+	for _, d := range s.doors {
+		byName[d.name] = d
+	}
+	var doors []*door
+	for _, w := range wants {
+		w.cfg.Stage = app.API.Stage
+		w.cfg.Resources = app.API.Resources
+		w.cfg.BinaryMediaTypes = app.API.BinaryMediaTypes
+		w.cfg.IntegrationTimeout = app.API.IntegrationTimeout
+		w.cfg.Streaming = app.API.Streaming()
+		w.cfg.Authorizer = authorizer
+		w.cfg.StreamThrottle = !cfg.NoThrottle
+		w.cfg.OnInvoke = s.accessLog
+		var handler http.Handler = apigwlocal.New(s.inv, w.cfg)
+		if w.name == "cloudfront" {
 			// CloudFront in front of the stage, with the template's cache
-			// policy and origin headers.
-			cf := cfg.App.CloudFront
+			// policy and origin headers; a reload starts with an empty
+			// cache.
+			cf := app.CloudFront
 			headers := maps.Clone(cf.OriginHeaders)
-			if originSecret != "" {
+			if s.originSecret != "" {
 				// The distribution's secret header; the stage and domain
 				// doors do not send it, so there the function answers 403.
 				if headers == nil {
 					headers = map[string]string{}
 				}
-				headers[originVerifyHeader] = originSecret
+				headers[originVerifyHeader] = s.originSecret
 			}
 			s.cdn = cloudfrontlocal.New(cloudfrontlocal.Config{
-				Origin: handler, OriginPath: "/" + cfg.App.API.Stage, OriginHeaders: headers,
+				Origin: handler, OriginPath: "/" + app.API.Stage, OriginHeaders: headers,
 				Policy: cloudfrontlocal.Policy{Disabled: cf.CachingDisabled, MinTTL: cf.MinTTL, DefaultTTL: cf.DefaultTTL,
 					MaxTTL: cf.MaxTTL, Headers: cf.Headers, QueryStrings: cf.QueryStrings},
 			})
 			handler = s.cdn
 		}
-		// Only loopback hosts: a web page that rebinds its name to
-		// 127.0.0.1 gets 421, not the app.
-		srv := &http.Server{Handler: loopback.Handler(handler), ReadHeaderTimeout: 10 * time.Second}
-		s.servers = append(s.servers, srv)
-		*d.url = "http://" + l.Addr().String() + d.path
-		go func() { _ = srv.Serve(l) }()
+		// Requests wait for a rebuild that runs, and get its error page
+		// when it fails.
+		handler = s.gate.handler(handler, s.logf)
+		d := byName[w.name]
+		delete(byName, w.name)
+		if d == nil {
+			l, err := net.Listen("tcp", w.addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w (choose another port with -stage-port / -domain-port / -cloudfront-port)", w.addr, err)
+			}
+			d = &door{name: w.name, addr: l.Addr().String()}
+			// Only loopback hosts: a web page that rebinds its name to
+			// 127.0.0.1 gets 421, not the app.
+			d.srv = &http.Server{Handler: loopback.Handler(d), ReadHeaderTimeout: 10 * time.Second}
+			d.handler.Store(&handler)
+			go func() { _ = d.srv.Serve(l) }()
+		}
+		d.handler.Store(&handler)
+		*w.url = "http://" + d.addr + w.path
+		doors = append(doors, d)
 	}
-	return s, nil
+	for _, d := range byName { // a door the WebApp no longer has
+		go func() { _ = d.srv.Shutdown(context.Background()) }()
+		if d.name == "cloudfront" {
+			s.CloudFrontURL, s.cdn = "", nil
+		}
+	}
+	s.doors = doors
+	s.cfg.App = app
+	return nil
 }
 
 func (s *stack) logf(format string, args ...any) {
@@ -280,52 +378,85 @@ func (s *stack) accessLog(i apigwlocal.Invocation) {
 func (s *stack) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, srv := range s.servers {
-		_ = srv.Shutdown(ctx)
+	s.mu.Lock()
+	doors := s.doors
+	s.mu.Unlock()
+	for _, d := range doors {
+		_ = d.srv.Shutdown(ctx)
 	}
-	if s.emu != nil {
-		s.emu.Close()
+	if s.inv != nil {
+		s.inv.closeAll()
 	}
-	if s.authAPI != nil {
-		s.authAPI.Close()
-	}
-	if s.rapi != nil {
-		s.rapi.Close()
+	if s.auth != nil {
+		s.auth.closeAll()
 	}
 	return nil
 }
 
 // pgid is the process group of the function's runtime (0 when none runs).
-func (s *stack) pgid() int {
-	if s.emu != nil {
-		return s.emu.PGID()
+func (s *stack) pgid() int { return pgidOf(s.inv) }
+
+// authPGID is the process group of the authorizer's runtime.
+func (s *stack) authPGID() int { return pgidOf(s.auth) }
+
+func pgidOf(inv *swapInvoker) int {
+	if inv == nil {
+		return 0
 	}
-	return s.rapi.PGID()
+	if p, ok := inv.current().(interface{ PGID() int }); ok {
+		return p.PGID()
+	}
+	return 0
 }
 
-// pgids are the process groups of every running runtime: the app's
-// environments, or its emulator, and the authorizer's environments.
+// pgids are the process groups of every running runtime of the current
+// generations: the app's environments, or its emulator, and the
+// authorizer's environments.
 func (s *stack) pgids() []int {
 	var ids []int
-	if s.emu != nil {
-		ids = append(ids, s.emu.PGID())
-	}
-	if s.rapi != nil {
-		ids = append(ids, s.rapi.PGIDs()...)
-	}
-	if s.authAPI != nil {
-		ids = append(ids, s.authAPI.PGIDs()...)
+	for _, inv := range []*swapInvoker{s.inv, s.auth} {
+		if inv == nil {
+			continue
+		}
+		switch e := inv.current().(type) {
+		case interface{ PGIDs() []int }:
+			ids = append(ids, e.PGIDs()...)
+		case interface{ PGID() int }:
+			if id := e.PGID(); id != 0 {
+				ids = append(ids, id)
+			}
+		}
 	}
 	return ids
 }
 
 // stoppedErr says why the runtime stopped for good.
 func (s *stack) stoppedErr() error {
-	if s.emu != nil {
-		return fmt.Errorf("the emulator stopped: %v", s.emu.Err())
-	}
-	return errors.New("the runtime stopped")
+	return cmp.Or(s.stopErr, errors.New("the runtime stopped"))
 }
+
+// rieEnvironment is the app under the real RIE (underRIE, in tests): one
+// invocation at a time, a streamed answer held until it ends.
+type rieEnvironment struct {
+	emu     *lambdalocal.Emulator
+	serial  *serialInvoker
+	closing atomic.Bool
+}
+
+func (e *rieEnvironment) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return e.serial.Invoke(ctx, payload)
+}
+
+func (e *rieEnvironment) InvokeStream(ctx context.Context, payload []byte) (io.ReadCloser, error) {
+	return heldStream{e.serial}.InvokeStream(ctx, payload)
+}
+
+func (e *rieEnvironment) Close() {
+	e.closing.Store(true)
+	e.emu.Close()
+}
+
+func (e *rieEnvironment) PGID() int { return e.emu.PGID() }
 
 // heldStream serves a STREAM integration from a buffering invoker (the
 // RIE): the whole streamed answer at once.
@@ -341,12 +472,7 @@ func (h heldStream) InvokeStream(ctx context.Context, payload []byte) (io.ReadCl
 
 // streamingInvoker serves a STREAM integration from the Runtime API (a
 // lambdalocal.Pool or RuntimeAPI).
-type streamingInvoker struct {
-	api interface {
-		Invoke(ctx context.Context, payload []byte) ([]byte, error)
-		InvokeStream(ctx context.Context, payload []byte) (*lambdalocal.Response, error)
-	}
-}
+type streamingInvoker struct{ api *lambdalocal.Pool }
 
 func (s streamingInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return s.api.Invoke(ctx, payload)
@@ -362,6 +488,20 @@ func (s streamingInvoker) InvokeStream(ctx context.Context, payload []byte) (io.
 		return nil, err
 	}
 	return res.Body, nil
+}
+
+func (s streamingInvoker) Close() { s.api.Close() }
+
+func (s streamingInvoker) PGID() int { return s.api.PGID() }
+
+func (s streamingInvoker) PGIDs() []int { return s.api.PGIDs() }
+
+// authEnvironment is the authorizer under its Runtime API, one invocation
+// at a time.
+type authEnvironment struct{ *lambdalocal.Pool }
+
+func (a authEnvironment) InvokeStream(context.Context, []byte) (io.ReadCloser, error) {
+	return nil, errors.New("an authorizer does not stream")
 }
 
 // serialInvoker lets one invocation run at a time, like one Lambda execution
@@ -414,10 +554,10 @@ func size(n int64) string {
 // that provides the construct and runs it under a Runtime API of its own
 // (its invocations carry the users' passwords), reading the htpasswd file
 // in place of the secret.
-func (s *stack) startAuthorizer(onLine func(string)) (*apigwlocal.TokenAuthorizer, error) {
-	rec, cfg := s.cfg.App.Authorizer, s.cfg
-	if cfg.Htpasswd == "" {
-		return nil, fmt.Errorf("%s asks for basic authentication: pass -htpasswd FILE, a file of users written by htpasswd -nbB (for example: htpasswd -cbB users.htpasswd alice s3cret)", cfg.App.Construct)
+func (s *stack) startAuthorizer(app assembly.WebApp) (environment, error) {
+	rec, cfg := app.Authorizer, s.cfg
+	if err := checkAuth(app, cfg.Htpasswd); err != nil {
+		return nil, err
 	}
 	file, err := filepath.Abs(cfg.Htpasswd)
 	if err != nil {
@@ -430,7 +570,7 @@ func (s *stack) startAuthorizer(onLine func(string)) (*apigwlocal.TokenAuthorize
 	if err != nil {
 		return nil, fmt.Errorf("the module that provides the authorizer: %w", err)
 	}
-	bin := filepath.Join(cfg.WorkDir, "authorizer", "bootstrap")
+	bin := filepath.Join(cfg.WorkDir, fmt.Sprintf("authorizer-%d", s.builds.Add(1)), "bootstrap")
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return nil, err
 	}
@@ -440,22 +580,21 @@ func (s *stack) startAuthorizer(onLine func(string)) (*apigwlocal.TokenAuthorize
 	}
 	// The file stands in for the secret, whose ARN is resolved at deploy.
 	// It needs no AWS credentials.
-	fn := *s.cfg.App.AuthorizerFunction
+	fn := *app.AuthorizerFunction
 	env := append(lambdaEnv("local-authorizer", fn), "BASIC_AUTH_HTPASSWD_FILE="+file)
-	s.authAPI, err = lambdalocal.NewPool(lambdalocal.PoolConfig{
+	p, err := lambdalocal.NewPool(lambdalocal.PoolConfig{
 		Runtime: lambdalocal.RuntimeConfig{Bootstrap: bin, Env: env, Timeout: fn.Timeout,
-			OnLine: func(line string) { onLine("authorizer: " + line) }},
+			OnLine: func(line string) {
+				if cfg.Verbose {
+					s.logf("  λ authorizer: %s", line)
+				}
+			}},
 		MaxConcurrency: fn.ReservedConcurrency,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the authorizer: %w", err)
 	}
-	return &apigwlocal.TokenAuthorizer{
-		Invoker:  s.authAPI,
-		CacheTTL: time.Duration(rec.CacheSeconds) * time.Second,
-		Realm:    rec.Realm,
-		OnInvoke: func() { s.authN.Add(1) },
-	}, nil
+	return authEnvironment{p}, nil
 }
 
 // lambdaEnv is the environment Lambda gives a function, as the template

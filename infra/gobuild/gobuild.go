@@ -135,61 +135,13 @@ var hashedEnv = []string{"GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOFIPS140", "G
 // ModuleDir, so the same sources hash the same in any checkout; test files
 // and testdata are not inputs and do not change it.
 func (b Build) SourceHash() (string, error) {
-	goBin, err := goCommand()
+	in, err := b.Inputs()
 	if err != nil {
 		return "", err
 	}
-	modDir, err := filepath.Abs(b.ModuleDir)
-	if err != nil {
-		return "", err
-	}
-	modDir = realPath(modDir)
-
-	envOut, err := b.output(b.command(goBin, append([]string{"env", "-json"}, hashedEnv...)...))
-	if err != nil {
-		return "", err
-	}
-	var goEnv map[string]string
-	if err := json.Unmarshal(envOut, &goEnv); err != nil {
-		return "", fmt.Errorf("gobuild: read go env: %w", err)
-	}
-	modCache := realPath(goEnv["GOMODCACHE"])
-
-	listOut, err := b.output(b.command(goBin, "list", "-deps", "-json", "-tags", "lambda.norpc", b.Entry))
-	if err != nil {
-		return "", err
-	}
-	files := []string{filepath.Join(modDir, "go.mod"), filepath.Join(modDir, "go.sum")}
-	if w := goEnv["GOWORK"]; w != "" && w != "off" {
-		files = append(files, w, w+".sum")
-	}
-	dec := json.NewDecoder(bytes.NewReader(listOut))
-	for {
-		var p listedPackage
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return "", fmt.Errorf("gobuild: read go list output: %w", err)
-		}
-		if p.Standard || p.Module == nil || (modCache != "" && within(realPath(p.Dir), modCache)) {
-			continue
-		}
-		m := p.Module
-		if m.Replace != nil {
-			m = m.Replace
-		}
-		if m.Dir != "" {
-			files = append(files, filepath.Join(m.Dir, "go.mod"), filepath.Join(m.Dir, "go.sum"))
-		}
-		for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.SFiles, p.EmbedFiles} {
-			for _, f := range list {
-				files = append(files, filepath.Join(p.Dir, f))
-			}
-		}
-	}
-	rels := make([]string, 0, len(files))
-	for _, f := range files {
-		rel, err := filepath.Rel(modDir, realPath(f))
+	rels := make([]string, 0, len(in.Files))
+	for _, f := range in.Files {
+		rel, err := filepath.Rel(in.ModuleDir, f)
 		if err != nil {
 			return "", err
 		}
@@ -207,10 +159,10 @@ func (b Build) SourceHash() (string, error) {
 		case k == "GOAMD64" && b.GOARCH != "amd64", k == "GOARM64" && b.GOARCH != "arm64":
 			continue // no effect on this architecture
 		}
-		fmt.Fprintf(h, "%s=%q\n", k, goEnv[k])
+		fmt.Fprintf(h, "%s=%q\n", k, in.env[k])
 	}
 	for _, rel := range rels {
-		data, err := os.ReadFile(filepath.Join(modDir, filepath.FromSlash(rel)))
+		data, err := os.ReadFile(filepath.Join(in.ModuleDir, filepath.FromSlash(rel)))
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) && (strings.HasSuffix(rel, ".sum") || strings.HasSuffix(rel, "go.mod")) {
 				continue // a module without dependencies has no go.sum
@@ -221,6 +173,86 @@ func (b Build) SourceHash() (string, error) {
 		fmt.Fprintf(h, "%s %x\n", rel, sum)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Inputs are the files a bootstrap is built from, as [Build.SourceHash]
+// hashes them: a watcher rebuilds when one of them changes.
+type Inputs struct {
+	// ModuleDir is the build's module directory, absolute, links resolved.
+	ModuleDir string
+	// Files are absolute paths, links resolved: the Go, assembly and
+	// embedded files of the packages outside the module cache, and the
+	// go.mod, go.sum (and go.work, go.work.sum) that pin the others. A
+	// go.sum may not exist.
+	Files []string
+	// PackageDirs are the directories of those packages, where a new Go
+	// file joins the build.
+	PackageDirs []string
+	env         map[string]string
+}
+
+// Inputs lists what the bootstrap is built from with go list.
+func (b Build) Inputs() (Inputs, error) {
+	goBin, err := goCommand()
+	if err != nil {
+		return Inputs{}, err
+	}
+	modDir, err := filepath.Abs(b.ModuleDir)
+	if err != nil {
+		return Inputs{}, err
+	}
+	modDir = realPath(modDir)
+
+	envOut, err := b.output(b.command(goBin, append([]string{"env", "-json"}, hashedEnv...)...))
+	if err != nil {
+		return Inputs{}, err
+	}
+	var goEnv map[string]string
+	if err := json.Unmarshal(envOut, &goEnv); err != nil {
+		return Inputs{}, fmt.Errorf("gobuild: read go env: %w", err)
+	}
+	modCache := realPath(goEnv["GOMODCACHE"])
+
+	listOut, err := b.output(b.command(goBin, "list", "-deps", "-json", "-tags", "lambda.norpc", b.Entry))
+	if err != nil {
+		return Inputs{}, err
+	}
+	files := []string{filepath.Join(modDir, "go.mod"), filepath.Join(modDir, "go.sum")}
+	if w := goEnv["GOWORK"]; w != "" && w != "off" {
+		files = append(files, w, w+".sum")
+	}
+	var dirs []string
+	dec := json.NewDecoder(bytes.NewReader(listOut))
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return Inputs{}, fmt.Errorf("gobuild: read go list output: %w", err)
+		}
+		if p.Standard || p.Module == nil || (modCache != "" && within(realPath(p.Dir), modCache)) {
+			continue
+		}
+		m := p.Module
+		if m.Replace != nil {
+			m = m.Replace
+		}
+		if m.Dir != "" {
+			files = append(files, filepath.Join(m.Dir, "go.mod"), filepath.Join(m.Dir, "go.sum"))
+		}
+		dirs = append(dirs, realPath(p.Dir))
+		for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.SFiles, p.EmbedFiles} {
+			for _, f := range list {
+				files = append(files, filepath.Join(p.Dir, f))
+			}
+		}
+	}
+	for i, f := range files {
+		files[i] = realPath(f)
+	}
+	slices.Sort(files)
+	slices.Sort(dirs)
+	return Inputs{ModuleDir: modDir, Files: slices.Compact(files), PackageDirs: slices.Compact(dirs), env: goEnv}, nil
 }
 
 func (b Build) output(cmd *exec.Cmd) ([]byte, error) {

@@ -19,10 +19,17 @@ func main() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("ShopStack"), nil)
 
+	// The storefront's greeting comes from the context: "greeting" in
+	// cdk.json, or `cdk synth -c greeting=...`.
+	env := map[string]*string{}
+	if v, ok := app.Node().TryGetContext(jsii.String("greeting")).(string); ok {
+		env["GREETING"] = jsii.String(v)
+	}
 	storefront := constructs.NewConstruct(stack, jsii.String("Storefront"))
 	web := lambdaweb.NewWebApp(storefront, jsii.String("Web"), &lambdaweb.WebAppProps{
-		Entry:      jsii.String("./cmd/web"),
-		MemorySize: jsii.Number(512),
+		Entry:       jsii.String("./cmd/web"),
+		MemorySize:  jsii.Number(512),
+		Environment: &env,
 	})
 	// The shop's own resource, under its WebApp: the storefront's URL for
 	// other teams to look up.

@@ -5,6 +5,8 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/goapigw/webapp/function/restproxy"
 )
@@ -22,6 +24,15 @@ func main() {
 	})
 	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "your account")
+	})
+	// An answer that takes a while, and a variable the CDK app sets from its
+	// context: a reload neither cuts the one nor misses the other.
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Second)
+		fmt.Fprintln(w, "a slow answer, complete")
+	})
+	mux.HandleFunc("GET /greeting", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "greeting=%s\n", os.Getenv("GREETING"))
 	})
 	restproxy.Start(mux)
 }
