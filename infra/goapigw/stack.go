@@ -131,7 +131,7 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}
 	onLine := func(line string) {
 		if cfg.Verbose {
-			s.logf("  λ %s", line)
+			s.logf("  λ %s", functionLine(line))
 		}
 	}
 	var inv apigwlocal.Invoker
@@ -413,7 +413,7 @@ func (s *stack) startAuthorizer(onLine func(string)) (*apigwlocal.TokenAuthorize
 	fn := *s.cfg.App.AuthorizerFunction
 	env := append(lambdaEnv("local-authorizer", fn), "BASIC_AUTH_HTPASSWD_FILE="+file)
 	s.authAPI, err = lambdalocal.StartRuntimeAPI(lambdalocal.RuntimeConfig{Bootstrap: bin, Env: env, Timeout: fn.Timeout,
-		OnLine: func(line string) { onLine("authorizer: " + line) }})
+		OnLine: func(line string) { onLine("authorizer: " + functionLine(line)) }})
 	if err != nil {
 		return nil, fmt.Errorf("start the authorizer: %w", err)
 	}
@@ -439,5 +439,5 @@ func lambdaEnv(name string, fn assembly.Function) []string {
 	for k, v := range fn.Environment {
 		env = append(env, k+"="+v)
 	}
-	return env
+	return append(env, logEnv(fn)...)
 }
