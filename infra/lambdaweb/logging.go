@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the escape hatch may set the deprecated LogFormat and *LogLevel strings, which CDK still honours: mergeLogging must see them.
+
 package lambdaweb
 
 import (

@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 tests that the deprecated escape-hatch fields still work.
+
 package lambdaweb_test
 
 import (
