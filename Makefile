@@ -28,20 +28,26 @@ dev: ## Serve the app as a plain local server on 127.0.0.1:8080 (quick edit loop
 	go run ./function
 
 .PHONY: test
-test: tools ## Run every test: adapter, web app, browser, construct, synth, local stack
+test: tools ## Run every test: adapter, web app, browser, construct, synth, local stack (PKGS=./function/... for some)
 	@mkdir -p bin
 	@# The full log goes to bin/test.log; the screen gets the results, the
-	@# figures the tests measure, and every failure in full.
-	@if go test -count=1 -v ./... > bin/test.log 2>&1; then \
-		grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view|proactive controls)' bin/test.log; \
-	else \
-		grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view|proactive controls)' bin/test.log; \
+	@# figures the tests measure, every failure in full, and, last, what was
+	@# skipped and why (internal/skipsummary reads the -v log).
+	@status=0; go test -count=1 -v $(PKGS) > bin/test.log 2>&1 || status=$$?; \
+	grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view|proactive controls)' bin/test.log || true; \
+	if [ $$status -ne 0 ]; then \
 		echo "--- failures (full log: bin/test.log) ---"; \
 		grep -E -B2 -A40 -- '^\s*--- FAIL|^panic:' bin/test.log | head -300; \
-		exit 1; \
+		go run ./internal/skipsummary bin/test.log; \
+		exit $$status; \
 	fi
-	go test -race -count=1 ./function/restproxy ./infra/apigwlocal ./infra/lambdalocal
+	$(if $(RACE_PKGS),go test -race -count=1 $(RACE_PKGS))
 	cd bench && go test -count=1 .
+	@go run ./internal/skipsummary bin/test.log
+
+# What make test runs: every package, and the concurrent ones under -race.
+PKGS      ?= ./...
+RACE_PKGS ?= ./function/restproxy ./infra/apigwlocal ./infra/lambdalocal
 
 # Every module of the repository: the main one, the benchmarks, and the
 # second app that the embedding test runs.

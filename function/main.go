@@ -9,9 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/goapigw/webapp/function/restproxy"
 	"github.com/goapigw/webapp/function/web"
@@ -19,13 +22,20 @@ import (
 
 func main() {
 	inLambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
+	if inLambda {
+		// The app's own slog lines go where the adapter's do: JSON at the
+		// function's log level, each with its requestId (the context's).
+		slog.SetDefault(lambdacontext.NewLogger())
+	}
 	// Outside Lambda the plain HTTP server streams; in Lambda the
 	// integration's transfer mode decides, as the construct tells it.
 	streaming := !inLambda || restproxy.StreamingFromEnv()
 	progress, _ := time.ParseDuration(os.Getenv("PROGRESS_SECONDS") + "s")
 	app, err := web.New(web.WithStreaming(streaming), web.WithProgressDuration(progress))
 	if err != nil {
-		log.Fatal(err)
+		// At ERROR: a log.Fatal line would be INFO, which LogLevel WARN hides.
+		slog.Error("the app did not start", "error", err.Error())
+		os.Exit(1)
 	}
 	if inLambda {
 		restproxy.Start(app)

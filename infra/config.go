@@ -33,6 +33,7 @@ type environment struct {
 	IntegrationTimeoutSeconds *float64          `json:"integrationTimeoutSeconds"`
 	ResponseStreaming         *bool             `json:"responseStreaming"`
 	LogRetentionDays          *int              `json:"logRetentionDays"`
+	LogLevel                  string            `json:"logLevel"` // "TRACE", "DEBUG", "INFO", "WARN", "ERROR" or "FATAL"
 	ThrottlingRateLimit       *float64          `json:"throttlingRateLimit"`
 	ThrottlingBurstLimit      *float64          `json:"throttlingBurstLimit"`
 	CloudWatchRole            *bool             `json:"cloudWatchRole"`
@@ -149,6 +150,13 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 			return nil, fmt.Errorf("environment %q: logRetentionDays %d is not a CloudWatch retention: use one of %s", name, *e.LogRetentionDays, lambdaweb.ValidRetentionDays())
 		}
 		p.LogRetention = r
+	}
+	if e.LogLevel != "" {
+		l, ok := lambdaweb.LogLevel(e.LogLevel)
+		if !ok {
+			return nil, fmt.Errorf("environment %q: logLevel %q is not a Lambda application log level: use one of %s", name, e.LogLevel, lambdaweb.ValidLogLevels())
+		}
+		p.LogLevel = l
 	}
 	if len(e.Environment) > 0 {
 		m := make(map[string]*string, len(e.Environment))

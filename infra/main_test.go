@@ -141,6 +141,7 @@ func TestEnvironmentErrors(t *testing.T) {
 		{name: "typo in a key", envs: map[string]any{"dev": map[string]any{"memorySise": 512}}, want: `cdk.json environment "dev": json: unknown field "memorySise"`},
 		{name: "unknown architecture", envs: map[string]any{"dev": map[string]any{"architecture": "riscv"}}, want: `environment "dev": architecture "riscv" is unknown: use "arm64" or "x86_64"`},
 		{name: "unknown retention", envs: map[string]any{"dev": map[string]any{"logRetentionDays": 10}}, want: `environment "dev": logRetentionDays 10 is not a CloudWatch retention`},
+		{name: "unknown log level", envs: map[string]any{"dev": map[string]any{"logLevel": "verbose"}}, want: `environment "dev": logLevel "verbose" is not a Lambda application log level: use one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,12 +6,13 @@ package main
 
 import (
 	"context"
-	"log"
+	"log/slog"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -19,21 +20,30 @@ import (
 )
 
 func main() {
+	// Decisions and errors go through Lambda's logger: JSON at the level
+	// the function's LoggingConfig sets (AWS_LAMBDA_LOG_FORMAT and
+	// AWS_LAMBDA_LOG_LEVEL), each line with its requestId.
+	log := lambdacontext.NewLogger()
+	slog.SetDefault(log)
+	fatal := func(msg string, args ...any) {
+		log.Error(msg, args...)
+		os.Exit(1)
+	}
 	var source basicauth.Source
 	if file := os.Getenv("BASIC_AUTH_HTPASSWD_FILE"); file != "" {
 		source = basicauth.FileSource(file)
 	} else {
 		id := os.Getenv("BASIC_AUTH_SECRET_ID")
 		if id == "" {
-			log.Fatal("authorizer: BASIC_AUTH_SECRET_ID is not set: the lambdaweb construct sets it to the htpasswd secret")
+			fatal("authorizer: BASIC_AUTH_SECRET_ID is not set: the lambdaweb construct sets it to the htpasswd secret")
 		}
 		cfg, err := config.LoadDefaultConfig(context.Background())
 		if err != nil {
-			log.Fatalf("authorizer: AWS configuration: %v", err)
+			fatal("authorizer: AWS configuration", "error", err.Error())
 		}
 		source = basicauth.SecretSource(secretsmanager.NewFromConfig(cfg), id)
 	}
-	var opts []basicauth.Option
+	opts := []basicauth.Option{basicauth.WithLogger(log)}
 	if s, err := strconv.Atoi(os.Getenv("BASIC_AUTH_SECRET_TTL_SECONDS")); err == nil && s >= 0 {
 		opts = append(opts, basicauth.WithTTL(time.Duration(s)*time.Second))
 	}

@@ -101,6 +101,11 @@
 // serving. A panic with [http.ErrAbortHandler] is a deliberate abort, as in
 // net/http: no panic line or stack is logged, and the client gets a 502 (or,
 // once a stream's headers have left, a cut stream). Every request is logged
-// as one JSON line (method, public path, status, bytes, duration, request
-// id); bodies, query values, Authorization and Cookie never are.
+// as one line at INFO (method, public path, status, bytes, duration,
+// requestId), errors at ERROR; bodies, query values, Authorization and
+// Cookie never are. The lines go through log/slog, by default through
+// aws-lambda-go's Lambda handler ([github.com/aws/aws-lambda-go/lambdacontext.NewLogHandler]) on
+// standard output: JSON when the function's LoggingConfig says JSON (Lambda
+// sets AWS_LAMBDA_LOG_FORMAT), text otherwise, without the levels below
+// AWS_LAMBDA_LOG_LEVEL; [WithLogger] replaces it.
 package restproxy

@@ -58,6 +58,7 @@ const timeoutMargin = 250 * time.Millisecond
 type Handler struct {
 	h          http.Handler
 	log        *slog.Logger
+	ownLog     bool // log is lambdacontext's, which adds the request ID itself
 	requestLog bool
 	stream     bool
 	timeout    time.Duration
@@ -68,12 +69,17 @@ type Handler struct {
 // Option configures a Handler.
 type Option func(*Handler)
 
-// WithLogger sets where the per-request log line and errors go.
-// Default: JSON lines on standard error.
+// WithLogger sets where the per-request log line (at INFO) and errors (at
+// WARN and ERROR) go; the adapter adds the request's ID to each line as
+// requestId.
+// Default: aws-lambda-go's Lambda logger ([lambdacontext.NewLogger]) on
+// standard output, as Lambda's logging configuration asks: JSON lines when
+// AWS_LAMBDA_LOG_FORMAT is JSON (text otherwise), without the lines below
+// AWS_LAMBDA_LOG_LEVEL (INFO when unset), each with requestId.
 func WithLogger(l *slog.Logger) Option {
 	return func(h *Handler) {
 		if l != nil {
-			h.log = l
+			h.log, h.ownLog = l, false
 		}
 	}
 }
@@ -106,7 +112,8 @@ func WithIntegrationTimeout(d time.Duration) Option {
 func Wrap(h http.Handler, opts ...Option) *Handler {
 	w := &Handler{
 		h:          h,
-		log:        slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		log:        lambdacontext.NewLogger(),
+		ownLog:     true,
 		requestLog: true,
 		stream:     StreamingFromEnv(),
 		timeout:    integrationTimeout(),
@@ -238,7 +245,7 @@ func (h *Handler) ServeEvent(ctx context.Context, e *events.APIGatewayProxyReque
 }
 
 func (h *Handler) reject(ctx context.Context, err error) ([]byte, error) {
-	h.log.LogAttrs(ctx, slog.LevelWarn, "rejected event", slog.String("reason", err.Error()), requestIDAttr(ctx))
+	h.log.LogAttrs(ctx, slog.LevelWarn, "rejected event", slog.String("reason", err.Error()), h.requestIDAttr(ctx))
 	return errorResponse(http.StatusBadRequest, err.Error()), nil
 }
 
@@ -267,11 +274,17 @@ const (
 	msgAborted = "Bad Gateway: the response was aborted."
 )
 
-func requestIDAttr(ctx context.Context) slog.Attr {
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		return slog.String("request_id", lc.AwsRequestID)
+// requestIDAttr is the invocation's request ID for a log line, under the
+// key Lambda's own JSON lines use; none (an empty Attr, which slog leaves
+// out) with the default logger, which adds it itself.
+func (h *Handler) requestIDAttr(ctx context.Context) slog.Attr {
+	if h.ownLog {
+		return slog.Attr{}
 	}
-	return slog.String("request_id", "")
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return slog.String("requestId", lc.AwsRequestID)
+	}
+	return slog.String("requestId", "")
 }
 
 // call is one request on its way through the adapter: the handler's
@@ -322,7 +335,7 @@ func (h *Handler) prepare(ctx context.Context, e *events.APIGatewayProxyRequest,
 	}
 	c.req = req.WithContext(c.ctx)
 	c.rt = rt
-	c.reqID = requestIDAttr(c.ctx)
+	c.reqID = h.requestIDAttr(c.ctx)
 	c.publicPath = rt.prefix + req.URL.EscapedPath()
 	return c, nil
 }

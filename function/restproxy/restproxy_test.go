@@ -393,7 +393,7 @@ func TestPanicIsA500AndTheNextRequestWorks(t *testing.T) {
 	if res.StatusCode != http.StatusInternalServerError || strings.Contains(res.Body, "boom") {
 		t.Errorf("first: got %d %q, want 500 without the panic value", res.StatusCode, res.Body)
 	}
-	if !strings.Contains(logs.String(), `"panic":"boom"`) || !strings.Contains(logs.String(), `"request_id":"test-request"`) {
+	if !strings.Contains(logs.String(), `"panic":"boom"`) || !strings.Contains(logs.String(), `"requestId":"test-request"`) {
 		t.Errorf("log lacks the panic or the request id:\n%s", logs.String())
 	}
 	if !strings.Contains(logs.String(), "TestPanicIsA500AndTheNextRequestWorks.func1") {
@@ -521,7 +521,7 @@ func TestLogLine(t *testing.T) {
 	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
 		t.Fatalf("want one JSON line, got %q: %v", logs.String(), err)
 	}
-	for k, want := range map[string]any{"method": "GET", "path": "/prod/cookies", "status": float64(200), "request_id": "test-request"} {
+	for k, want := range map[string]any{"method": "GET", "path": "/prod/cookies", "status": float64(200), "requestId": "test-request"} {
 		if line[k] != want {
 			t.Errorf("%s: got %v, want %v", k, line[k], want)
 		}

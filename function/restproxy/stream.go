@@ -84,7 +84,7 @@ func (p *rawPayload) UnmarshalJSON(b []byte) error {
 }
 
 func (h *Handler) rejectStream(ctx context.Context, err error) *events.APIGatewayProxyStreamingResponse {
-	h.log.LogAttrs(ctx, slog.LevelWarn, "rejected event", slog.String("reason", err.Error()), requestIDAttr(ctx))
+	h.log.LogAttrs(ctx, slog.LevelWarn, "rejected event", slog.String("reason", err.Error()), h.requestIDAttr(ctx))
 	hd, body := errorParts(err.Error())
 	return complete(http.StatusBadRequest, hd, body)
 }

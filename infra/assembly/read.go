@@ -70,6 +70,12 @@ type Function struct {
 	Timeout      time.Duration
 	Architecture string // "arm64" or "x86_64"
 	Environment  map[string]string
+	// LogFormat is LoggingConfig's LogFormat: "JSON" or "Text" (also when
+	// the template leaves it out, Lambda's default).
+	LogFormat string
+	// LogLevel is LoggingConfig's ApplicationLogLevel ("TRACE" to "FATAL");
+	// "" when the template leaves it out (Lambda then uses INFO with JSON).
+	LogLevel string
 	// Unresolved names the environment variables whose values CloudFormation
 	// works out at deploy time (a reference to another resource).
 	Unresolved []string
@@ -350,11 +356,13 @@ func readFunction(all map[string]cfnResource, id string) (Function, error) {
 		Environment   struct{ Variables map[string]any }
 		// A number, or an intrinsic function resolved at deploy time.
 		ReservedConcurrentExecutions any
+		LoggingConfig struct{ LogFormat, ApplicationLogLevel string }
 	}
 	if err := json.Unmarshal(r.Properties, &p); err != nil {
 		return Function{}, fmt.Errorf("function %s: %w", id, err)
 	}
-	f := Function{MemorySize: p.MemorySize, Timeout: time.Duration(p.Timeout) * time.Second, Architecture: "x86_64", Environment: map[string]string{}}
+	f := Function{MemorySize: p.MemorySize, Timeout: time.Duration(p.Timeout) * time.Second, Architecture: "x86_64", Environment: map[string]string{},
+		LogFormat: cmp.Or(p.LoggingConfig.LogFormat, "Text"), LogLevel: p.LoggingConfig.ApplicationLogLevel}
 	// CloudFormation's defaults, for a template that leaves them out.
 	if f.MemorySize == 0 {
 		f.MemorySize = 128

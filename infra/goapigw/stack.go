@@ -185,7 +185,7 @@ func (s *stack) startEnvironment(bootstrap string, fn assembly.Function) (enviro
 	env := append(lambdaEnv("local-web-app", fn), cfg.Credentials...)
 	onLine := func(line string) {
 		if cfg.Verbose {
-			s.logf("  λ %s", line)
+			s.logf("  λ %s", functionLine(line))
 		}
 	}
 	if !cfg.underRIE {
@@ -586,7 +586,7 @@ func (s *stack) startAuthorizer(app assembly.WebApp) (environment, error) {
 		Runtime: lambdalocal.RuntimeConfig{Bootstrap: bin, Env: env, Timeout: fn.Timeout,
 			OnLine: func(line string) {
 				if cfg.Verbose {
-					s.logf("  λ authorizer: %s", line)
+					s.logf("  λ authorizer: %s", functionLine(line))
 				}
 			}},
 		MaxConcurrency: fn.ReservedConcurrency,
@@ -611,5 +611,5 @@ func lambdaEnv(name string, fn assembly.Function) []string {
 	for k, v := range fn.Environment {
 		env = append(env, k+"="+v)
 	}
-	return env
+	return append(env, logEnv(fn)...)
 }

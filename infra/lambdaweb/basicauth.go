@@ -105,7 +105,7 @@ func (p *BasicAuthProps) validate(bad func(string, ...any)) {
 }
 
 // addBasicAuth provisions the authorizer and returns it for the methods.
-func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.RetentionDays, tracing bool) awsapigateway.IAuthorizer {
+func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.RetentionDays, logLevel awslambda.ApplicationLogLevel, tracing bool) awsapigateway.IAuthorizer {
 	scope := w
 	w.AuthSecret = ba.Secret
 	if w.AuthSecret == nil {
@@ -139,7 +139,7 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 	if tracing {
 		fnTracing = awslambda.Tracing_ACTIVE
 	}
-	w.Authorizer = awslambda.NewFunction(scope, jsii.String("AuthorizerFunction"), &awslambda.FunctionProps{
+	fnProps := awslambda.FunctionProps{
 		Tracing:      fnTracing,
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Handler:      jsii.String("bootstrap"),
@@ -154,7 +154,9 @@ func (w *WebApp) addBasicAuth(ba *BasicAuthProps, logRetention awslogs.Retention
 		LogGroup:    logs,
 		Role:        role,
 		Description: jsii.String("Basic authentication for the Go web app (htpasswd, bcrypt)"),
-	})
+	}
+	setLogging(&fnProps, logLevel)
+	w.Authorizer = awslambda.NewFunction(scope, jsii.String("AuthorizerFunction"), &fnProps)
 	w.Authorizer.Node().AddDependency(role)
 	acknowledgeGuard(w.Authorizer, "CT.LAMBDA.PR.3", guardNoVPC)
 	if tracing {

@@ -35,6 +35,9 @@ func (p *WebAppProps) defaults() WebAppProps {
 	if d.LogRetention == "" {
 		d.LogRetention = awslogs.RetentionDays_ONE_MONTH
 	}
+	if d.LogLevel == "" {
+		d.LogLevel = awslambda.ApplicationLogLevel_INFO
+	}
 	if d.StageName == nil {
 		d.StageName = jsii.String("prod")
 	}

@@ -39,8 +39,10 @@ func (p WebAppProps) functionProps() awslambda.FunctionProps {
 	if *p.Tracing {
 		fn.Tracing = awslambda.Tracing_ACTIVE
 	}
+	setLogging(&fn, p.LogLevel)
 	if o := p.FunctionProps; o != nil {
 		override(&fn, o)
+		mergeLogging(&fn, o)
 		if o.Environment != nil {
 			maps.Copy(env, *o.Environment)
 		}

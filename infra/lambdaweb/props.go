@@ -37,6 +37,17 @@ type WebAppProps struct {
 	// LogRetention is how long the function's and the API's logs are kept.
 	// Default: awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
+	// LogLevel is the least severe application log line that Lambda sends
+	// to CloudWatch: the function's and the authorizer's logs are JSON
+	// (LoggingConfig LogFormat JSON), so CloudWatch can filter them by
+	// level, and Lambda tells the code the level in AWS_LAMBDA_LOG_LEVEL
+	// (the adapter's logger honours it, see restproxy.Start). Lambda's own
+	// lines (START, END, REPORT with duration and memory) stay at INFO.
+	// FunctionProps.LoggingFormat, ApplicationLogLevelV2 and
+	// SystemLogLevelV2 (or their deprecated string forms) replace these
+	// choices for the function.
+	// Default: awslambda.ApplicationLogLevel_INFO.
+	LogLevel awslambda.ApplicationLogLevel
 	// StageName is the API's stage, the first path segment of the stage URL.
 	// Default: "prod".
 	StageName *string

@@ -196,6 +196,9 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 			bad("CloudFront.HostedZone is set without CloudFront.DomainNames: add the names to create records for, or drop it")
 		}
 	}
+	if _, ok := LogLevel(string(d.LogLevel)); !ok {
+		bad("LogLevel %q is not a Lambda application log level: use one of %s", d.LogLevel, ValidLogLevels())
+	}
 	if len(errs) == 0 {
 		return nil
 	}

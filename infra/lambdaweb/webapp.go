@@ -178,7 +178,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	var methodOptions *awsapigateway.MethodOptions
 	if p.BasicAuth != nil {
 		methodOptions = &awsapigateway.MethodOptions{
-			Authorizer:        w.addBasicAuth(p.BasicAuth, p.LogRetention, *p.Tracing),
+			Authorizer:        w.addBasicAuth(p.BasicAuth, p.LogRetention, p.LogLevel, *p.Tracing),
 			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
 		}
 	}

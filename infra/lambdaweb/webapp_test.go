@@ -348,6 +348,9 @@ func TestValidation(t *testing.T) {
 		{name: "upper-case domain", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{CustomDomain: &lambdaweb.CustomDomainProps{DomainName: jsii.String("App.Example.com"), Certificate: certificate(s, "Cert1", "eu-west-1")}}
 		}, want: `CustomDomain.DomainName "App.Example.com" has upper-case letters: API Gateway needs "app.example.com"`},
+		{name: "unknown log level", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{LogLevel: "VERBOSE"}
+		}, want: `LogLevel "VERBOSE" is not a Lambda application log level: use one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL`},
 		{name: "memory too small", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{MemorySize: jsii.Number(64)}
 		}, want: "MemorySize 64 is out of range: Lambda takes a whole number of MB from 128 to 10240"},
