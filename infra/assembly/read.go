@@ -356,7 +356,7 @@ func readFunction(all map[string]cfnResource, id string) (Function, error) {
 		Environment   struct{ Variables map[string]any }
 		// A number, or an intrinsic function resolved at deploy time.
 		ReservedConcurrentExecutions any
-		LoggingConfig struct{ LogFormat, ApplicationLogLevel string }
+		LoggingConfig                struct{ LogFormat, ApplicationLogLevel string }
 	}
 	if err := json.Unmarshal(r.Properties, &p); err != nil {
 		return Function{}, fmt.Errorf("function %s: %w", id, err)
