@@ -25,11 +25,18 @@ func main() {
 	app.Synth(nil)
 }
 
-// build adds a stack per environment to app.
+// build adds a stack per environment to app; only the one go tool goapigw
+// serves when it says which (context goapigw:env), as its synthesis needs
+// no other.
 func build(app awscdk.App) error {
 	envs, names, err := environments(app)
 	if err != nil {
 		return err
+	}
+	if only, ok := app.Node().TryGetContext(jsii.String("goapigw:env")).(string); ok {
+		if _, known := envs[only]; known {
+			names = []string{only}
+		}
 	}
 	for _, name := range names {
 		e := envs[name]

@@ -22,6 +22,9 @@ type WebApp struct {
 	Stack string
 	// StackName is the CloudFormation stack name.
 	StackName string
+	// Region and Account are the stack's environment when the app pins
+	// it; "" when the stack is environment-agnostic.
+	Region, Account string
 	// Template is the path of the stack's template.
 	Template string
 	API      API
@@ -66,6 +69,16 @@ func (a API) Streaming() bool { return a.TransferMode == "STREAM" }
 
 // Function is the Lambda function as the template configures it.
 type Function struct {
+	// Name is the FunctionName the template gives; "" when CloudFormation
+	// names the function at deploy.
+	Name string
+	// Path is the function's construct path (its aws:cdk:path without
+	// "/Resource"), such as "ShopStack/Storefront/Web/Function"; "" when
+	// the template has no path metadata.
+	Path string
+	// LogGroup is the name of the log group the function logs to when the
+	// template names it; "" for Lambda's default or a name given at deploy.
+	LogGroup     string
 	MemorySize   int
 	Timeout      time.Duration
 	Architecture string // "arm64" or "x86_64"
@@ -83,6 +96,12 @@ type Function struct {
 	// which caps its concurrent executions; 0 when the template reserves
 	// none (or gives a value resolved at deploy time).
 	ReservedConcurrency int
+
+	// UnresolvedWhy says, for each of Unresolved, what its value refers
+	// to, such as "Ref MyBucket".
+	UnresolvedWhy map[string]string
+
+	vars variables // as the template writes them, for Resolve
 }
 
 func (a WebApp) String() string {
@@ -95,6 +114,7 @@ type manifest struct {
 	Artifacts map[string]struct {
 		Type        string `json:"type"`
 		DisplayName string `json:"displayName"`
+		Environment string `json:"environment"` // aws://ACCOUNT/REGION
 		Properties  struct {
 			TemplateFile  string `json:"templateFile"`
 			StackName     string `json:"stackName"`
@@ -136,9 +156,17 @@ func readAssembly(dir string, depth int) ([]WebApp, error) {
 			if err != nil {
 				return nil, err
 			}
+			account, region, _ := strings.Cut(strings.TrimPrefix(art.Environment, "aws://"), "/")
 			for _, a := range found {
 				a.Stack = cmp.Or(art.DisplayName, id)
 				a.StackName = cmp.Or(art.Properties.StackName, id)
+				if !strings.HasPrefix(region, "unknown-") {
+					a.Region = region
+				}
+				if !strings.HasPrefix(account, "unknown-") {
+					a.Account = account
+				}
+				a.Resolve(a.Pseudo(DefaultPseudo))
 				apps = append(apps, a)
 			}
 		case "cdk:cloud-assembly":
@@ -170,7 +198,8 @@ func ReadTemplate(path string) ([]WebApp, error) {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
 	var t struct {
-		Resources map[string]cfnResource `json:"Resources"`
+		Parameters map[string]parameter   `json:"Parameters"`
+		Resources  map[string]cfnResource `json:"Resources"`
 	}
 	if err := json.Unmarshal(b, &t); err != nil {
 		return nil, fmt.Errorf("template %s: %w", path, err)
@@ -192,7 +221,7 @@ func ReadTemplate(path string) ([]WebApp, error) {
 		if err := a.readAPI(t.Resources, id, r); err != nil {
 			return nil, fmt.Errorf("template %s: WebApp %s: %w", path, rec.Construct, err)
 		}
-		if err := a.readFunction(t.Resources); err != nil {
+		if err := a.readFunction(t.Resources, t.Parameters); err != nil {
 			return nil, fmt.Errorf("template %s: WebApp %s: %w", path, rec.Construct, err)
 		}
 		if rec.Distribution != "" {
@@ -328,14 +357,14 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 	return nil
 }
 
-func (a *WebApp) readFunction(all map[string]cfnResource) error {
-	f, err := readFunction(all, a.Record.Function)
+func (a *WebApp) readFunction(all map[string]cfnResource, params map[string]parameter) error {
+	f, err := readFunction(all, params, a.Record.Function)
 	if err != nil {
 		return err
 	}
 	a.Function = f
 	if a.Record.Authorizer != nil {
-		af, err := readFunction(all, a.Record.Authorizer.Function)
+		af, err := readFunction(all, params, a.Record.Authorizer.Function)
 		if err != nil {
 			return fmt.Errorf("authorizer: %w", err)
 		}
@@ -344,19 +373,23 @@ func (a *WebApp) readFunction(all map[string]cfnResource) error {
 	return nil
 }
 
-func readFunction(all map[string]cfnResource, id string) (Function, error) {
+func readFunction(all map[string]cfnResource, params map[string]parameter, id string) (Function, error) {
 	r, ok := all[id]
 	if !ok || r.Type != "AWS::Lambda::Function" {
 		return Function{}, fmt.Errorf("its function %q is not a Lambda function of the template", id)
 	}
 	var p struct {
+		FunctionName  any
 		MemorySize    int
 		Timeout       int
 		Architectures []string
 		Environment   struct{ Variables map[string]any }
 		// A number, or an intrinsic function resolved at deploy time.
 		ReservedConcurrentExecutions any
-		LoggingConfig                struct{ LogFormat, ApplicationLogLevel string }
+		LoggingConfig                struct {
+			LogFormat, ApplicationLogLevel string
+			LogGroup                       any
+		}
 	}
 	if err := json.Unmarshal(r.Properties, &p); err != nil {
 		return Function{}, fmt.Errorf("function %s: %w", id, err)
@@ -376,15 +409,52 @@ func readFunction(all map[string]cfnResource, id string) (Function, error) {
 	if len(p.Architectures) > 0 {
 		f.Architecture = p.Architectures[0]
 	}
-	for k, v := range p.Environment.Variables {
-		if s, ok := v.(string); ok {
-			f.Environment[k] = s
-		} else {
-			f.Unresolved = append(f.Unresolved, k)
+	f.Name, _ = p.FunctionName.(string)
+	if path, ok := r.Metadata["aws:cdk:path"].(string); ok {
+		f.Path = strings.TrimSuffix(path, "/Resource")
+	}
+	f.LogGroup = logGroupName(all, p.LoggingConfig.LogGroup)
+	f.vars = variables{raw: p.Environment.Variables, params: params}
+	if f.vars.raw == nil {
+		f.vars.raw = map[string]any{}
+	}
+	f.Resolve(DefaultPseudo)
+	return f, nil
+}
+
+// logGroupName is the name of the log group a LoggingConfig.LogGroup
+// names: a literal, or a Ref to a log group of the template with a literal
+// LogGroupName; "" otherwise.
+func logGroupName(all map[string]cfnResource, v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	m, _ := v.(map[string]any)
+	id, _ := m["Ref"].(string)
+	if r, ok := all[id]; ok && r.Type == "AWS::Logs::LogGroup" {
+		var lg struct{ LogGroupName any }
+		if json.Unmarshal(r.Properties, &lg) == nil {
+			name, _ := lg.LogGroupName.(string)
+			return name
 		}
 	}
-	slices.Sort(f.Unresolved)
-	return f, nil
+	return ""
+}
+
+// Pseudo is what the pseudo parameters stand for when this WebApp runs
+// locally: its stack's name, and its pinned region and account, each
+// falling back to local's.
+func (a WebApp) Pseudo(local Pseudo) Pseudo {
+	return Pseudo{Region: cmp.Or(a.Region, local.Region), AccountID: cmp.Or(a.Account, local.AccountID), StackName: cmp.Or(a.StackName, local.StackName)}
+}
+
+// Resolve resolves the environments of the WebApp's functions with
+// pseudo parameters p (see [Function.Resolve]).
+func (a *WebApp) Resolve(p Pseudo) {
+	a.Function.Resolve(p)
+	if a.AuthorizerFunction != nil {
+		a.AuthorizerFunction.Resolve(p)
+	}
 }
 
 // Select picks one WebApp: the one in stack (its display name, stack name

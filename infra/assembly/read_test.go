@@ -60,7 +60,7 @@ func TestReadFunctionReservedConcurrency(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			all := map[string]cfnResource{"Fn": {Type: "AWS::Lambda::Function", Properties: []byte(tt.props)}}
-			f, err := readFunction(all, "Fn")
+			f, err := readFunction(all, nil, "Fn")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -218,6 +218,24 @@ func TestAnotherTeamsApp(t *testing.T) {
 	}
 
 	t.Run("assembly", func(t *testing.T) {
+		// What the tool read: synthesized without bundling, in a directory
+		// of its own.
+		if asset, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "goapigw", "asset.*", "bootstrap")); len(asset) > 0 {
+			t.Errorf("go tool goapigw bundled assets (%v); want it to skip bundling and build for this machine itself", asset)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "cdk.out", "manifest.json")); !os.IsNotExist(err) {
+			t.Errorf("go tool goapigw wrote cdk.out/manifest.json (stat: %v); want its unbundled assembly kept out of the one cdk deploy --app cdk.out reads", err)
+		}
+		// What cdk synth writes, bundled for Lambda.
+		cdk, err := filepath.Abs(filepath.Join(repoRoot, "node_modules", ".bin", "cdk"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(cdk, "synth", "--quiet")
+		cmd.Dir, cmd.Env = dir, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("cdk synth: %v\n%s", err, out)
+		}
 		apps, err := assembly.Read(filepath.Join(dir, "cdk.out"))
 		if err != nil {
 			t.Fatal(err)

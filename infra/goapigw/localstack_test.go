@@ -31,9 +31,9 @@ var repoAssembly = sync.OnceValues(func() ([]assembly.WebApp, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := cdkConfig{dir: repoRoot, output: out}
+	cfg := cdkConfig{dir: repoRoot, output: out, assembly: out}
 	var log bytes.Buffer
-	if err := synth(context.Background(), cfg, "GoWebApp-dev", &log); err != nil {
+	if err := synth(context.Background(), cfg, &log); err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, log.String())
 	}
 	return assembly.Read(out)

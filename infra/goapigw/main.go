@@ -73,6 +73,7 @@ type options struct {
 	verbose, noThrottle             bool
 	awsCredentials                  bool
 	watch                           bool
+	envVars                         string
 }
 
 func main() {
@@ -87,6 +88,7 @@ func main() {
 	flag.IntVar(&o.cdnPort, "cloudfront-port", 3002, "port of the CloudFront door, for a WebApp with a distribution")
 	flag.BoolVar(&o.verbose, "v", false, "also print the function's and the emulator's own log lines")
 	flag.BoolVar(&o.noThrottle, "no-throttle", false, "stream at full speed past 10 MB (API Gateway slows a stream to 2 MB/s there)")
+	flag.StringVar(&o.envVars, "env-vars", "", "set or override the functions' environment variables from this JSON `file`, as sam local start-api --env-vars: {\"Parameters\": {...}} for every function, {\"<logical ID or construct path>\": {...}} for one")
 	flag.BoolVar(&o.awsCredentials, "aws-credentials", false, "hand the function this shell's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION (default: no credentials, region \"local\")")
 	flag.BoolVar(&o.watch, "watch", true, "rebuild the function when its code changes and re-synthesize when the CDK app changes (-watch=false: serve what was built at start)")
 	flag.Parse()
@@ -111,6 +113,17 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			return err
 		}
 	}
+	var ev envVars
+	if o.envVars != "" {
+		var warnings []string
+		var err error
+		if ev, warnings, err = readEnvVars(o.envVars); err != nil {
+			return err
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(out, "warning:", w)
+		}
+	}
 	app, err := find(ctx, o, out)
 	if err != nil {
 		return err
@@ -121,11 +134,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	} else if o.htpasswd != "" {
 		fmt.Fprintf(out, "      -htpasswd %s is ignored: %s has no basic auth\n", o.htpasswd, app.Construct)
 	}
-	for _, k := range app.Function.Unresolved {
-		if k != originVerifySecretArnEnv {
-			fmt.Fprintf(out, "      environment variable %s is resolved at deploy time; left unset locally\n", k)
-		}
+	shellRegion := ""
+	if o.awsCredentials {
+		shellRegion = cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
 	}
+	prepareEnvironment(&app, shellRegion, ev, out)
 	if verifiesOrigin(app.Function) {
 		fmt.Fprintf(out, "      origin verification: a secret made for this run stands in for %s; only the CloudFront door sends it\n", originVerifySecretArnEnv)
 	}
@@ -183,16 +196,20 @@ func find(ctx context.Context, o options, out io.Writer) (assembly.WebApp, error
 	if err != nil {
 		return assembly.WebApp{}, err
 	}
-	apps, err := assembly.Read(cfg.output)
-	if err == nil && !stale(cfg.output, apps) {
-		fmt.Fprintf(out, "[1/3] %s is up to date\n", cfg.output)
-	} else {
-		if err := synth(ctx, cfg, o.stack, out); err != nil {
-			return assembly.WebApp{}, err
+	cfg.env, cfg.stack = o.env, o.stack
+	// An up-to-date assembly may hold only the stack of another -env.
+	if apps, err := assembly.Read(cfg.assembly); err == nil && !stale(cfg, apps) {
+		if a, err := choose(apps, o); err == nil {
+			fmt.Fprintf(out, "[1/3] %s is up to date\n", cfg.assembly)
+			return a, nil
 		}
-		if apps, err = assembly.Read(cfg.output); err != nil {
-			return assembly.WebApp{}, err
-		}
+	}
+	if err := synth(ctx, cfg, out); err != nil {
+		return assembly.WebApp{}, err
+	}
+	apps, err := assembly.Read(cfg.assembly)
+	if err != nil {
+		return assembly.WebApp{}, err
 	}
 	return choose(apps, o)
 }
@@ -219,7 +236,14 @@ func choose(apps []assembly.WebApp, o options) (assembly.WebApp, error) {
 // cdkConfig is what the local stack needs from cdk.json.
 type cdkConfig struct {
 	dir    string // where cdk.json is
-	output string // the cloud assembly directory
+	output string // the CDK CLI's cloud assembly directory (cdk.out)
+	// assembly is the runner's own cloud assembly, synthesized without
+	// bundling: a directory in output, so that cdk deploy --app cdk.out
+	// never meets an assembly whose assets point at source directories.
+	assembly string
+	// env and stack are the runner's -env and -stack, passed to the app
+	// as hints.
+	env, stack string
 }
 
 func readCDKConfig(dir string) (cdkConfig, error) {
@@ -243,6 +267,7 @@ func readCDKConfig(dir string) (cdkConfig, error) {
 	if c.Output != "" {
 		cfg.output = filepath.Join(dir, c.Output)
 	}
+	cfg.assembly = filepath.Join(cfg.output, "goapigw")
 	return cfg, nil
 }
 
@@ -264,26 +289,46 @@ func cdkCommand(dir string) (string, []string, error) {
 	return "", nil, fmt.Errorf("no CDK CLI: neither %s nor cdk on PATH exists; install it with `npm install aws-cdk@2` in this directory, or pass -template FILE", local)
 }
 
-// synth runs cdk synth for the app; with a stack named, only that stack's
-// assets are bundled.
-func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) error {
+// synth synthesizes the app into cfg.assembly without bundling any asset:
+// the runner builds the function for this machine itself, and what the
+// construct records (module, entry) is metadata, there without bundling.
+//
+// It runs cdk list, not cdk synth: the CDK CLI bundles the assets of every
+// stack for synth (or of the stacks named, with --exclusively), and it
+// overrides a -c aws:cdk:bundling-stacks=[] with its own; for its other
+// commands it synthesizes with aws:cdk:bundling-stacks=[] (its
+// user-configuration.ts, BUNDLING_COMMANDS). The app still builds every
+// stack, which without bundling takes a second or two. The assembly it
+// writes has assets that point at their source directories, so it goes to
+// a directory of its own (cfg.assembly), never to cdk.out, which cdk deploy
+// --app cdk.out would publish; cdk deploy and cdk synth re-synthesize with
+// bundling, into cdk.out.
+//
+// The runner's -env and -stack go to the app as context goapigw:env and
+// goapigw:stack: an app that builds many stacks may build only that one
+// (this repository's does), as the runner needs no other.
+func synth(ctx context.Context, cfg cdkConfig, out io.Writer) error {
 	cdk, env, err := cdkCommand(cfg.dir)
 	if err != nil {
 		return err
 	}
-	args := []string{"synth", "--quiet", "--output", cfg.output}
-	if stack != "" {
-		args = append(args, stack)
+	args := []string{"list", "--output", cfg.assembly}
+	if cfg.env != "" {
+		args = append(args, "-c", "goapigw:env="+cfg.env)
+	}
+	if cfg.stack != "" {
+		args = append(args, "-c", "goapigw:stack="+cfg.stack)
 	}
 	shown := cdk
 	if rel, err := filepath.Rel(cfg.dir, cdk); err == nil && !strings.HasPrefix(rel, "..") {
 		shown = rel
 	}
-	fmt.Fprintf(out, "[1/3] synthesizing with %s %s (a first run compiles aws-cdk-go, about 75 s on 2 cores)\n", shown, strings.Join(args, " "))
+	fmt.Fprintf(out, "[1/3] synthesizing, without bundling assets, with %s %s (a first run compiles aws-cdk-go, about 75 s on 2 cores)\n", shown, strings.Join(args, " "))
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, cdk, args...)
 	cmd.Dir, cmd.Env = cfg.dir, env
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// The stack names it lists are not news; its errors are.
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	done, ticked := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(ticked)
@@ -308,19 +353,19 @@ func synth(ctx context.Context, cfg cdkConfig, stack string, out io.Writer) erro
 	return nil
 }
 
-// stale reports whether the cloud assembly is older than a source that
-// shapes it: cdk.json, or a Go file, go.mod or go.sum under
-// this directory or under a WebApp's module directory.
-func stale(output string, apps []assembly.WebApp) bool {
-	info, err := os.Stat(filepath.Join(output, "manifest.json"))
+// stale reports whether the runner's cloud assembly is older than a source
+// that shapes it: cdk.json, or a Go file, go.mod or go.sum under the app's
+// directory or under a WebApp's module directory (cdk.out left out).
+func stale(cfg cdkConfig, apps []assembly.WebApp) bool {
+	info, err := os.Stat(filepath.Join(cfg.assembly, "manifest.json"))
 	if err != nil {
 		return true
 	}
-	dirs := []string{"."}
+	dirs := []string{cfg.dir}
 	for _, a := range apps {
-		dirs = append(dirs, a.ModuleDir)
+		dirs = append(dirs, filepath.Join(cfg.dir, a.ModuleDir))
 	}
-	outAbs, _ := filepath.Abs(output)
+	outAbs, _ := filepath.Abs(cfg.output)
 	for _, dir := range dirs {
 		if newerUnder(dir, outAbs, info.ModTime()) {
 			return true

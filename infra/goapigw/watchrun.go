@@ -19,7 +19,7 @@ func startWatch(ctx context.Context, s *stack, o options, out io.Writer) {
 			return
 		}
 		wc.AppDir, wc.Output = cfg.dir, cfg.output
-		wc.Resynth = func(ctx context.Context) (assembly.WebApp, error) { return reselect(ctx, o, out, cfg.output, s.app()) }
+		wc.Resynth = func(ctx context.Context) (assembly.WebApp, error) { return reselect(ctx, o, out, s.app()) }
 		wc.OnReady = func() {
 			s.logf("Watching %s and the CDK app: a saved change reloads them (-watch=false turns this off).", s.app().Entry)
 		}
@@ -38,12 +38,17 @@ func startWatch(ctx context.Context, s *stack, o options, out io.Writer) {
 // reselect synthesizes the CDK app again and picks the WebApp the flags
 // choose; when they no longer choose one (the app gained a WebApp), it keeps
 // the one being served.
-func reselect(ctx context.Context, o options, out io.Writer, output string, cur assembly.WebApp) (assembly.WebApp, error) {
+func reselect(ctx context.Context, o options, out io.Writer, cur assembly.WebApp) (assembly.WebApp, error) {
 	app, err := find(ctx, o, out)
 	if err == nil || o.construct != "" {
 		return app, err
 	}
-	if apps, rerr := assembly.Read(output); rerr != nil || stale(output, apps) {
+	cfg, cerr := readCDKConfig(".")
+	if cerr != nil {
+		return app, err
+	}
+	cfg.env, cfg.stack = o.env, o.stack
+	if apps, rerr := assembly.Read(cfg.assembly); rerr != nil || stale(cfg, apps) {
 		return app, err // the synthesis failed
 	}
 	o.env, o.stack, o.construct = "", cur.Stack, cur.Construct
