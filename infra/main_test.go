@@ -102,7 +102,12 @@ func TestEveryEnvironment(t *testing.T) {
 		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
 			"Aliases": []string{"www.example.com"},
 			"Origins": []any{assertions.Match_ObjectLike(&map[string]any{
-				"OriginCustomHeaders": []any{map[string]any{"HeaderName": "X-Forwarded-Prefix", "HeaderValue": "/"}},
+				// The prefix, and the origin secret that keeps the stage
+				// URL closed to callers that skip the distribution.
+				"OriginCustomHeaders": []any{
+					map[string]any{"HeaderName": "X-Forwarded-Prefix", "HeaderValue": "/"},
+					assertions.Match_ObjectLike(&map[string]any{"HeaderName": "X-Origin-Verify"}),
+				},
 			})},
 		}),
 	}))

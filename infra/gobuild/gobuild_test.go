@@ -22,13 +22,22 @@ func copyModule(tb testing.TB) string {
 			tb.Fatal(err)
 		}
 	}
-	src := filepath.Join("..", "..", "function")
+	// The function tree, and the repository's packages it imports.
+	for _, tree := range []string{"function", "internal/awslimits"} {
+		copyTree(tb, filepath.Join("..", "..", tree), filepath.Join(dst, tree))
+	}
+	return dst
+}
+
+// copyTree copies the files below src to dst.
+func copyTree(tb testing.TB, src, dst string) {
+	tb.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, "function", rel)
+		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
@@ -41,7 +50,6 @@ func copyModule(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return dst
 }
 
 func hashOf(tb testing.TB, dir, arch string) string {

@@ -153,6 +153,14 @@ func TestRuntimeAPIMatchesTheRIE(t *testing.T) {
 			for name, rt := range rts {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				out, err := rt.Invoke(ctx, []byte(c.payload))
+				// The pinned RIE resets its runtime after a timeout in the
+				// background, and on a busy machine may refuse the next
+				// invocation with ErrGateCanceled until it is done; the
+				// reference is what it answers once reset.
+				for i := 0; name == "RIE" && i < 20 && err == nil && bytes.Contains(out, []byte("ErrGateCanceled")); i++ {
+					time.Sleep(50 * time.Millisecond)
+					out, err = rt.Invoke(ctx, []byte(c.payload))
+				}
 				cancel()
 				got[name] = classify(out, err)
 				t.Run(name, func(t *testing.T) { c.check(t, got[name]) })
