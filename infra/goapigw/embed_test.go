@@ -115,7 +115,7 @@ func startTool(tb testing.TB, dir string, env []string, args ...string) *toolRun
 			r.mu.Lock()
 			r.output.WriteString(line + "\n")
 			r.mu.Unlock()
-			if strings.Contains(line, "synthesizing with") {
+			if strings.Contains(line, "] synthesizing") {
 				r.sawSynth = true
 			}
 			if m := doorLine.FindStringSubmatch(line); m != nil {
