@@ -128,7 +128,7 @@ func (s *stack) buildBootstrap(app assembly.WebApp) (string, error) {
 			return "", err
 		}
 	}
-	b := gobuild.Build{ModuleDir: dir, Entry: app.Entry, GOARCH: runtime.GOARCH}
+	b := gobuild.Build{ModuleDir: dir, Entry: app.Entry, GOARCH: runtime.GOARCH, KeepPaths: true}
 	if err := b.Run(out); err != nil {
 		return "", err
 	}
@@ -574,7 +574,7 @@ func (s *stack) startAuthorizer(app assembly.WebApp) (environment, error) {
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return nil, err
 	}
-	b := gobuild.Build{ModuleDir: modDir, Entry: rec.Entry, GOARCH: runtime.GOARCH}
+	b := gobuild.Build{ModuleDir: modDir, Entry: rec.Entry, GOARCH: runtime.GOARCH, KeepPaths: true}
 	if err := b.Run(bin); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,9 @@
 // CGO_ENABLED=0, and [Flags] (-trimpath, -tags lambda.norpc, stripped,
 // -buildvcs=false). Anything else the go command reads from the environment
 // or from `go env -w` (GOFLAGS, GOEXPERIMENT, a workspace) applies as it
-// would to go build, and so it is part of [Build.SourceHash].
+// would to go build, and so it is part of [Build.SourceHash]. A local run
+// keeps paths ([Build.KeepPaths]: no -trimpath), the one difference, so
+// that its build reuses what compiling the CDK app put in the build cache.
 //
 // The package needs only the standard library: a tool that imports it does
 // not compile the CDK.

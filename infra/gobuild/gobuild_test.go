@@ -1,6 +1,8 @@
 package gobuild
 
 import (
+	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -241,5 +243,38 @@ func TestModuleDir(t *testing.T) {
 	}
 	if _, err := ModuleDir(app, "example.com/nowhere"); err == nil || !strings.Contains(err.Error(), "find module example.com/nowhere") {
 		t.Errorf("a module not in go.mod: got %v", err)
+	}
+}
+
+// TestKeepPaths: a deployed bootstrap names no directory of the machine that
+// built it; a local one keeps them, and so shares the build cache with the
+// CDK app's own compile.
+func TestKeepPaths(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"go.mod":     "module example.com/keep\n\ngo 1.26\n",
+		"fn/main.go": "package main\n\nfunc main() { panic(\"where\") }\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("KeepPaths %t", keep), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "bootstrap")
+			if err := (Build{ModuleDir: dir, Entry: "./fn", GOARCH: "amd64", KeepPaths: keep}).Run(out); err != nil {
+				t.Fatal(err)
+			}
+			bin, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := bytes.Contains(bin, []byte(dir)); got != keep {
+				t.Errorf("the binary names %s: got %t, want %t", dir, got, keep)
+			}
+		})
 	}
 }
