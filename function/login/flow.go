@@ -387,4 +387,3 @@ func withQuery(base string, v url.Values) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-

@@ -53,8 +53,12 @@ type logBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *logBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // env is one middleware behind restproxy, its provider and its logs.
 type env struct {
@@ -120,7 +124,9 @@ type browser struct {
 	jar  map[string]*http.Cookie
 }
 
-func (e *env) browser(d door) *browser { return &browser{e: e, door: d, jar: map[string]*http.Cookie{}} }
+func (e *env) browser(d door) *browser {
+	return &browser{e: e, door: d, jar: map[string]*http.Cookie{}}
+}
 
 // navigate is a browser loading a page.
 func (b *browser) navigate(target string) response {
@@ -252,3 +258,5 @@ func user(t testing.TB, r response) (identity.User, string, login.Form) {
 	}
 	return v.User, v.Path, v.Form
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -64,7 +64,6 @@ func newTestOP(t testing.TB, now func() time.Time) *testOP {
 	return op
 }
 
-
 // testKey returns an RSA key; a few are made once per run.
 func testKey(t testing.TB) *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
