@@ -1,0 +1,389 @@
+package login
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/goapigw/webapp/function/restproxy"
+)
+
+// startSignIn sends a browser to the provider's authorize endpoint, the
+// transaction sealed in a cookie of its own.
+func (l *Login) startSignIn(w http.ResponseWriter, r *http.Request, next string) {
+	p, err := l.provider(r.Context())
+	if err != nil {
+		unavailable(w, r)
+		return
+	}
+	kr, err := l.keys.get(r.Context(), l.now(), false, l.log)
+	if err != nil {
+		unavailable(w, r)
+		return
+	}
+	if !safePath(next) {
+		next = "/"
+	}
+	tx := transaction{
+		State:    randomString(32),
+		Nonce:    randomString(32),
+		Verifier: oauth2.GenerateVerifier(),
+		Redirect: l.origin(r) + restproxy.PrefixFromContext(r.Context()) + l.cfg.CallbackPath,
+		Next:     next,
+		Expiry:   l.now().Add(TransactionLifetime).Unix(),
+	}
+	b, _ := json.Marshal(tx)
+	name := transactionCookie + tx.State[:transactionNameChars]
+	http.SetCookie(w, l.cookie(r, name, seal(kr.all[0].transaction, name, b), int(TransactionLifetime/time.Second)))
+	oc := p.oauth
+	oc.RedirectURL = tx.Redirect
+	target := oc.AuthCodeURL(tx.State, oauth2.S256ChallengeOption(tx.Verifier), oidc.Nonce(tx.Nonce))
+	w.Header().Set("Cache-Control", "no-store")
+	l.log.Info("login: sign-in started")
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// loginPage starts a sign-in on purpose (a "Sign in" link), returning to
+// the same-origin path in next (else the root).
+func (l *Login) loginPage(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	next := r.URL.Query().Get("next")
+	if !safePath(next) {
+		if next != "" {
+			l.log.Warn("login: refused a return path that is not on this site")
+		}
+		next = "/"
+	}
+	l.startSignIn(w, r, next)
+}
+
+// callback finishes a sign-in. It never redirects to the provider again:
+// a failure shows a page with a link to try again, so a broken sign-in
+// cannot loop.
+func (l *Login) callback(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	q := r.URL.Query()
+	state := q.Get("state")
+	tx, ok := l.takeTransaction(w, r, state)
+	next := "/"
+	if ok && safePath(tx.Next) {
+		next = tx.Next
+	}
+	if e := q.Get("error"); e != "" {
+		l.log.Warn("login: the provider refused the sign-in", "error", truncate(e, 64))
+		l.failPage(w, r, http.StatusUnauthorized, "The identity provider did not sign you in.", next)
+		return
+	}
+	if !ok {
+		l.log.Warn("login: callback without a matching sign-in (unknown, replayed or expired state)")
+		l.failPage(w, r, http.StatusBadRequest, "This sign-in expired, was already used, or was started elsewhere.", next)
+		return
+	}
+	code := q.Get("code")
+	if code == "" {
+		l.failPage(w, r, http.StatusBadRequest, "The identity provider sent no authorization code.", next)
+		return
+	}
+	p, err := l.provider(r.Context())
+	if err != nil {
+		unavailable(w, r)
+		return
+	}
+	oc := p.oauth
+	oc.RedirectURL = tx.Redirect
+	tok, err := oc.Exchange(l.clientContext(r.Context()), code, oauth2.VerifierOption(tx.Verifier))
+	if err != nil {
+		l.log.Warn("login: code exchange failed", "error", safeError(err))
+		l.failPage(w, r, http.StatusBadGateway, "The identity provider did not accept the sign-in.", next)
+		return
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		l.log.Warn("login: code exchange failed", "error", errNoIDToken.Error())
+		l.failPage(w, r, http.StatusBadGateway, "The identity provider sent no ID token.", next)
+		return
+	}
+	idt, err := p.verifier.Verify(l.clientContext(r.Context()), raw)
+	if err != nil {
+		l.log.Warn("login: ID token refused", "error", err.Error())
+		l.failPage(w, r, http.StatusUnauthorized, "The identity provider's answer could not be verified.", next)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(tx.Nonce)) != 1 {
+		l.log.Warn("login: ID token refused", "error", "nonce does not match the sign-in's")
+		l.failPage(w, r, http.StatusUnauthorized, "The identity provider's answer could not be verified.", next)
+		return
+	}
+	s, err := l.newSession(idt)
+	if err != nil {
+		l.log.Warn("login: ID token refused", "error", err.Error())
+		l.failPage(w, r, http.StatusUnauthorized, "The identity provider's answer could not be used.", next)
+		return
+	}
+	s.ID = randomString(16)
+	s.Auth = l.now().Unix()
+	s.Refresh = tok.RefreshToken
+	kr, err := l.keys.get(r.Context(), l.now(), false, l.log)
+	if err != nil {
+		unavailable(w, r)
+		return
+	}
+	c, ok := l.sealSession(r, kr, s)
+	if !ok {
+		l.log.Error("login: session cookie too big even without the refresh token", "groups", len(s.Groups))
+		l.failPage(w, r, http.StatusInternalServerError, "Your account has too many groups for a session.", next)
+		return
+	}
+	http.SetCookie(w, c)
+	w.Header().Set("Cache-Control", "no-store")
+	l.log.Info("login: signed in", "sub", s.Subject, "groups", len(s.Groups))
+	http.Redirect(w, r, restproxy.PrefixFromContext(r.Context())+next, http.StatusFound)
+}
+
+// takeTransaction opens the transaction cookie of the state, compares the
+// state in constant time and clears the cookie whatever the outcome, so a
+// state works once.
+func (l *Login) takeTransaction(w http.ResponseWriter, r *http.Request, state string) (*transaction, bool) {
+	if len(state) < transactionNameChars {
+		return nil, false
+	}
+	name := transactionCookie + state[:transactionNameChars]
+	c, err := r.Cookie(name)
+	if err != nil {
+		return nil, false
+	}
+	http.SetCookie(w, l.cookie(r, name, "", -1))
+	kr, err := l.keys.get(r.Context(), l.now(), false, l.log)
+	if err != nil {
+		return nil, false
+	}
+	pt, ok := open(kr, transactionKey, name, c.Value)
+	if !ok {
+		return nil, false
+	}
+	tx := new(transaction)
+	if json.Unmarshal(pt, tx) != nil {
+		return nil, false
+	}
+	if subtle.ConstantTimeCompare([]byte(tx.State), []byte(state)) != 1 || l.now().Unix() > tx.Expiry {
+		return tx, false
+	}
+	return tx, true
+}
+
+// claims are the ID token claims a session keeps.
+type claims struct {
+	Subject           string `json:"sub"`
+	Email             string `json:"email"`
+	Name              string `json:"name"`
+	PreferredUsername string `json:"preferred_username"`
+	CognitoUsername   string `json:"cognito:username"`
+}
+
+func (l *Login) newSession(idt *oidc.IDToken) (*session, error) {
+	var c claims
+	if err := idt.Claims(&c); err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := idt.Claims(&all); err != nil {
+		return nil, err
+	}
+	s := &session{Subject: idt.Subject, Email: c.Email, Expiry: idt.Expiry.Unix()}
+	if s.Subject == "" {
+		return nil, errors.New("ID token without sub")
+	}
+	for _, n := range []string{c.Name, c.PreferredUsername, c.CognitoUsername, c.Email, idt.Subject} {
+		if n != "" {
+			s.Name = n
+			break
+		}
+	}
+	if g, ok := all[l.cfg.GroupsClaim]; ok {
+		if err := json.Unmarshal(g, &s.Groups); err != nil {
+			var one string
+			if json.Unmarshal(g, &one) != nil {
+				return nil, fmt.Errorf("claim %q is neither a list of strings nor a string", l.cfg.GroupsClaim)
+			}
+			s.Groups = []string{one}
+		}
+	}
+	return s, nil
+}
+
+// refresh renews a session whose ID token has expired (or is about to)
+// with its refresh token. It returns a nil session when that fails (no
+// refresh token, revoked, user disabled or deleted): the caller then clears
+// the cookie. err is for a provider that cannot be reached at all.
+func (l *Login) refresh(r *http.Request, kr *keyring, old *session) (*session, *http.Cookie, error) {
+	if old.Refresh == "" {
+		l.log.Info("login: session expired, no refresh token", "sub", old.Subject)
+		return nil, nil, nil
+	}
+	p, err := l.provider(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := l.clientContext(r.Context())
+	tok, err := p.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: old.Refresh}).Token()
+	if err != nil {
+		l.log.Warn("login: refresh failed; signing in again", "sub", old.Subject, "error", safeError(err))
+		return nil, nil, nil
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		l.log.Warn("login: refresh failed; signing in again", "sub", old.Subject, "error", errNoIDToken.Error())
+		return nil, nil, nil
+	}
+	idt, err := p.verifier.Verify(ctx, raw)
+	if err != nil {
+		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", err.Error())
+		return nil, nil, nil
+	}
+	s, err := l.newSession(idt)
+	if err != nil || s.Subject != old.Subject {
+		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", "another subject or unusable claims")
+		return nil, nil, nil
+	}
+	s.ID, s.Auth, s.Refresh = old.ID, old.Auth, old.Refresh
+	if tok.RefreshToken != "" {
+		s.Refresh = tok.RefreshToken // rotated
+	}
+	c, ok := l.sealSession(r, kr, s)
+	if !ok {
+		return nil, nil, nil
+	}
+	l.log.Info("login: session refreshed", "sub", s.Subject)
+	return s, c, nil
+}
+
+// safeError describes a token endpoint error by its status and OAuth error
+// code only: the response body is never logged.
+func safeError(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return fmt.Sprintf("token endpoint answered %d %s", status, truncate(re.ErrorCode, 64))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return "token endpoint unreachable: " + ue.Err.Error()
+	}
+	return "token request failed"
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+var failTemplate = template.Must(template.New("fail").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign-in failed</title></head>
+<body><h1>Sign-in failed</h1><p>{{.Message}}</p><p><a href="{{.Again}}">Try again</a></p></body></html>
+`))
+
+// failPage ends a failed callback with a page, never a redirect.
+func (l *Login) failPage(w http.ResponseWriter, r *http.Request, status int, msg, next string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	again := restproxy.PrefixFromContext(r.Context()) + l.cfg.LoginPath + "?next=" + url.QueryEscape(next)
+	_ = failTemplate.Execute(w, struct{ Message, Again string }{msg, again})
+}
+
+// logout ends a session: POST only, with the session's CSRF token, from
+// this origin.
+func (l *Login) logout(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "Method not allowed: sign out with a POST form", http.StatusMethodNotAllowed)
+		return
+	}
+	origin := l.origin(r)
+	if o := r.Header.Get("Origin"); o != "" && o != origin {
+		l.log.Warn("login: sign-out refused", "reason", "cross-origin request")
+		http.Error(w, "Forbidden: cross-origin sign-out", http.StatusForbidden)
+		return
+	}
+	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" {
+		l.log.Warn("login: sign-out refused", "reason", "Sec-Fetch-Site "+truncate(sfs, 32))
+		http.Error(w, "Forbidden: cross-site sign-out", http.StatusForbidden)
+		return
+	}
+	s, kr, _, err := l.readSession(r)
+	if err != nil {
+		unavailable(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if s != nil && !kr.checkCSRF(s.ID, r.PostFormValue(CSRFField)) {
+		l.log.Warn("login: sign-out refused", "reason", "missing or wrong CSRF token", "sub", s.Subject)
+		http.Error(w, "Forbidden: the sign-out form is stale; reload the page and try again", http.StatusForbidden)
+		return
+	}
+	http.SetCookie(w, l.cookie(r, SessionCookie, "", -1))
+	w.Header().Set("Cache-Control", "no-store")
+	prefix := restproxy.PrefixFromContext(r.Context())
+	root := prefix + "/"
+	target := root
+	if s != nil {
+		l.log.Info("login: signed out", "sub", s.Subject)
+		target = l.endSessionURL(r, origin+root, target)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// endSessionURL is where a sign-out ends: Cognito's /logout, the
+// provider's end-session endpoint, or (without one, or when discovery
+// fails) the door's root.
+func (l *Login) endSessionURL(r *http.Request, back, fallback string) string {
+	if l.cfg.CognitoLogoutURL != "" {
+		return withQuery(l.cfg.CognitoLogoutURL, url.Values{"client_id": {l.cfg.ClientID}, "logout_uri": {back}})
+	}
+	end := l.cfg.EndSessionURL
+	if end == "" {
+		if p, err := l.provider(r.Context()); err == nil {
+			end = p.endSession
+		}
+	}
+	if end == "" {
+		return fallback
+	}
+	return withQuery(end, url.Values{"client_id": {l.cfg.ClientID}, "post_logout_redirect_uri": {back}})
+}
+
+func withQuery(base string, v url.Values) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	q := u.Query()
+	for k, vs := range v {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

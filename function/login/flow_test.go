@@ -1,0 +1,334 @@
+package login_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goapigw/webapp/function/login"
+)
+
+func TestNextIsSameOrigin(t *testing.T) {
+	for _, d := range doors {
+		for _, next := range []string{"https://evil.example", "//evil.example", "/\\evil.example", "evil.example", "/\r\nX:1", "/a b", ""} {
+			t.Run(d.name+" "+next, func(t *testing.T) {
+				e := newEnv(t)
+				b := e.browser(d)
+				r := b.navigate("/auth/login?next=" + url.QueryEscape(next))
+				if r.status != http.StatusFound {
+					t.Fatalf("login path: %d", r.status)
+				}
+				r = b.navigate(e.op.authorize(t, r.location()).String())
+				if r.status != http.StatusFound || r.location() != d.prefix+"/" {
+					t.Fatalf("after sign-in: %d to %q, want %q", r.status, r.location(), d.prefix+"/")
+				}
+			})
+		}
+		t.Run(d.name+" a path", func(t *testing.T) {
+			e := newEnv(t)
+			b := e.browser(d)
+			r := b.navigate(e.op.authorize(t, b.navigate("/auth/login?next=%2Fa%2Fb%3Fc%3D1").location()).String())
+			if r.location() != d.prefix+"/a/b?c=1" {
+				t.Fatalf("after sign-in to %q", r.location())
+			}
+		})
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[0])
+	b.signIn("/")
+	before := b.jar[login.SessionCookie].Value
+	e.clock.add(time.Hour) // the ID token lives an hour
+	r := b.fetch("/api/data")
+	u, _, _ := user(t, r)
+	if u.Subject != "user-0001" {
+		t.Fatalf("user after refresh %+v", u)
+	}
+	if _, n := e.op.calls(); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	if c := r.cookie(login.SessionCookie); c == nil || c.Value == before {
+		t.Fatal("the session cookie was not renewed")
+	}
+	// The renewed cookie holds the rotated refresh token: a second expiry
+	// refreshes again.
+	e.clock.add(time.Hour)
+	user(t, b.navigate("/"))
+	if _, n := e.op.calls(); n != 2 {
+		t.Fatalf("%d refreshes, want 2", n)
+	}
+	// Within the ID token's life, no refresh.
+	user(t, b.navigate("/"))
+	if _, n := e.op.calls(); n != 2 {
+		t.Fatalf("%d refreshes, want 2", n)
+	}
+}
+
+func TestFailedRefresh(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[0])
+	b.signIn("/")
+	e.op.revokeAll() // the user was disabled
+	e.clock.add(time.Hour)
+	r := b.navigate("/page")
+	if r.status != http.StatusFound || !strings.HasPrefix(r.location(), e.op.srv.URL) {
+		t.Fatalf("navigation after a failed refresh: %d %q, want one redirect to sign in", r.status, r.location())
+	}
+	if c := r.cookie(login.SessionCookie); c == nil || c.MaxAge >= 0 {
+		t.Fatal("the session was not cleared")
+	}
+	if f := b.fetch("/api"); f.status != http.StatusUnauthorized {
+		t.Fatalf("fetch after a failed refresh: %d", f.status)
+	}
+	// Signing in again works and lands on the page.
+	cb := e.op.authorize(t, r.location())
+	if r := b.navigate(cb.String()); r.location() != "/prod/page" {
+		t.Fatalf("sign-in again lands on %q", r.location())
+	}
+	user(t, b.navigate("/page"))
+}
+
+func TestLogout(t *testing.T) {
+	tests := []struct {
+		name       string
+		opt        envOption
+		endSession bool
+		form       func(f login.Form) url.Values
+		header     map[string]string
+		method     string
+		wantStatus int
+		wantTo     func(e *env, d door) string
+	}{
+		{name: "with the CSRF token, no end-session endpoint", wantStatus: 303, wantTo: func(e *env, d door) string { return d.prefix + "/" }},
+		{name: "with the CSRF token, discovery's end_session_endpoint", endSession: true, wantStatus: 303, wantTo: func(e *env, d door) string {
+			return e.op.srv.URL + "/logout?" + url.Values{"client_id": {testClientID}, "post_logout_redirect_uri": {"https://" + d.host + d.prefix + "/"}}.Encode()
+		}},
+		{name: "with the CSRF token, Cognito", opt: func(c *login.Config, _ *[]login.Option) { c.CognitoLogoutURL = "https://auth.example.com/logout" }, wantStatus: 303, wantTo: func(e *env, d door) string {
+			return "https://auth.example.com/logout?" + url.Values{"client_id": {testClientID}, "logout_uri": {"https://" + d.host + d.prefix + "/"}}.Encode()
+		}},
+		{name: "without the CSRF token", form: func(login.Form) url.Values { return url.Values{} }, wantStatus: 403},
+		{name: "with a wrong CSRF token", form: func(login.Form) url.Values { return url.Values{"csrf": {"AAAA"}} }, wantStatus: 403},
+		{name: "from another origin", header: map[string]string{"Origin": "https://evil.example"}, wantStatus: 403},
+		{name: "cross-site", header: map[string]string{"Sec-Fetch-Site": "cross-site"}, wantStatus: 403},
+		{name: "GET", method: http.MethodGet, wantStatus: 405},
+	}
+	for _, tt := range tests {
+		for _, d := range doors {
+			t.Run(tt.name+" "+d.name, func(t *testing.T) {
+				var opts []envOption
+				if tt.opt != nil {
+					opts = append(opts, tt.opt)
+				}
+				e := newEnv(t, opts...)
+				e.op.endSession = tt.endSession
+				b := e.browser(d)
+				b.signIn("/")
+				_, _, f := user(t, b.navigate("/"))
+				values := url.Values{f.CSRFField: {f.CSRFToken}}
+				if tt.form != nil {
+					values = tt.form(f)
+				}
+				h := map[string]string{"Accept": "text/html", "Origin": "https://" + d.host, "Sec-Fetch-Site": "same-origin"}
+				for k, v := range tt.header {
+					h[k] = v
+				}
+				method := http.MethodPost
+				if tt.method != "" {
+					method = tt.method
+				}
+				r := b.do(method, strings.TrimPrefix(f.Action, d.prefix), h, values)
+				if r.status != tt.wantStatus {
+					t.Fatalf("logout: %d, want %d\n%s", r.status, tt.wantStatus, r.body)
+				}
+				if tt.wantTo == nil {
+					user(t, b.fetch("/api")) // still signed in
+					return
+				}
+				if want := tt.wantTo(e, d); r.location() != want {
+					t.Errorf("logout to %q, want %q", r.location(), want)
+				}
+				if got := b.fetch("/api"); got.status != http.StatusUnauthorized {
+					t.Errorf("after logout: %d", got.status)
+				}
+			})
+		}
+	}
+}
+
+func TestCookieSize(t *testing.T) {
+	e := newEnv(t)
+	e.op.groups = make([]string, 20)
+	for i := range e.op.groups {
+		e.op.groups[i] = fmt.Sprintf("department-%02d-readers", i) // 22 bytes
+	}
+	e.op.refreshSize = 1784 // a Cognito refresh token (a JWE) is about this long
+	b := e.browser(doors[0])
+	r := b.signIn("/")
+	c := r.cookie(login.SessionCookie)
+	u, _, _ := user(t, b.navigate("/"))
+	if len(u.Groups) != 20 {
+		t.Fatalf("%d groups", len(u.Groups))
+	}
+	size := len(c.String())
+	fmt.Printf("session cookie with 20 groups and a %d-byte refresh token: %d bytes (Set-Cookie value with attributes)\n", e.op.refreshSize, size)
+	if size > 4000 {
+		t.Fatalf("session cookie %d bytes, over 4000", size)
+	}
+	// Past the limit, the refresh token is dropped (the session then ends
+	// with the ID token) and a warning names the size, not the content.
+	e.op.refreshSize = 3500
+	b = e.browser(doors[0])
+	c = b.signIn("/").cookie(login.SessionCookie)
+	if c == nil || len(c.String()) > 4000 || !strings.Contains(e.logs.String(), "kept without it") {
+		t.Fatalf("oversized session: cookie %d bytes", len(c.String()))
+	}
+	e.clock.add(time.Hour)
+	if r := b.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("a session without refresh token after its ID token: %d", r.status)
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	oldKey, newKey := testSessionSecret, strings.Repeat("n", 48)
+	e := newEnv(t)
+	b := e.browser(doors[0])
+	b.signIn("/")
+	cookie := b.jar[login.SessionCookie]
+	for _, tt := range []struct {
+		name    string
+		secrets []string
+		want    int
+	}{
+		{"new key first, old kept", []string{newKey, oldKey}, 200},
+		{"old key dropped", []string{newKey}, 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e2 := newEnv(t, func(c *login.Config, o *[]login.Option) {
+				*o = append(*o, login.WithSessionSecretSource(login.Static(tt.secrets...)))
+				c.SessionSecrets = nil
+				c.Issuer = e.op.srv.URL
+			}, func(_ *login.Config, o *[]login.Option) { *o = append(*o, login.WithClock(e.clock.now)) })
+			b2 := e2.browser(doors[0])
+			b2.jar[login.SessionCookie] = cookie
+			if r := b2.fetch("/api"); r.status != tt.want {
+				t.Fatalf("old session under %s: %d, want %d", tt.name, r.status, tt.want)
+			}
+		})
+	}
+}
+
+func TestNothingSecretLogged(t *testing.T) {
+	e := newEnv(t)
+	e.op.endSession = true
+	b := e.browser(doors[0])
+	var seen []string
+	first := b.navigate("/page?x=1")
+	loc, _ := url.Parse(first.location())
+	seen = append(seen, loc.Query().Get("state"), loc.Query().Get("nonce"), loc.Query().Get("code_challenge"))
+	for _, c := range b.jar {
+		seen = append(seen, c.Value)
+	}
+	cb := e.op.authorize(t, first.location())
+	seen = append(seen, cb.Query().Get("code"))
+	b.navigate(cb.String())
+	seen = append(seen, b.jar[login.SessionCookie].Value)
+	e.clock.add(time.Hour)
+	_, _, f := user(t, b.navigate("/page"))
+	seen = append(seen, b.jar[login.SessionCookie].Value, f.CSRFToken)
+	b.do(http.MethodPost, "/auth/logout", map[string]string{"Origin": "https://" + doors[0].host}, url.Values{"csrf": {f.CSRFToken}})
+	e.op.mu.Lock()
+	seen = append(seen, e.op.secrets...)
+	e.op.mu.Unlock()
+	seen = append(seen, testClientSecret, testSessionSecret)
+	logs := e.logs.String()
+	if n := strings.Count(logs, "\n"); n < 6 {
+		t.Fatalf("only %d log lines:\n%s", n, logs)
+	}
+	for _, s := range seen {
+		if s == "" {
+			t.Fatal("an empty value to look for")
+		}
+		// Look for every 16-byte piece, so a truncated value is caught too.
+		for i := 0; i+16 <= len(s); i += 8 {
+			if strings.Contains(logs, s[i:i+16]) {
+				t.Fatalf("the logs hold part of a secret value %q:\n%s", s[i:i+16], logs)
+			}
+		}
+	}
+	t.Logf("%d log lines, %d values looked for", strings.Count(logs, "\n"), len(seen))
+}
+
+func TestDiscoveryFailure(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	l, err := login.New(login.Config{Issuer: dead.URL, ClientID: "c", SessionSecrets: []string{testSessionSecret}}, login.WithLogger(discard()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := l.Wrap(http.HandlerFunc(app))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Accept", "text/html")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Location") != "" {
+		t.Fatalf("navigation with the provider down: %d", w.Code)
+	}
+	// A request that needs no provider still gets its 401.
+	req = httptest.NewRequest(http.MethodGet, "/api", nil)
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("fetch with the provider down: %d", w.Code)
+	}
+}
+
+func TestNewRefuses(t *testing.T) {
+	ok := login.Config{Issuer: "https://op.example", ClientID: "c", SessionSecrets: []string{testSessionSecret}}
+	for _, tt := range []struct {
+		name string
+		edit func(*login.Config)
+	}{
+		{"http issuer", func(c *login.Config) { c.Issuer = "http://op.example" }},
+		{"no client", func(c *login.Config) { c.ClientID = "" }},
+		{"no secret", func(c *login.Config) { c.SessionSecrets = nil }},
+		{"short secret", func(c *login.Config) { c.SessionSecrets = []string{"short"} }},
+		{"relative callback", func(c *login.Config) { c.CallbackPath = "cb" }},
+		{"unclean callback", func(c *login.Config) { c.CallbackPath = "/a/../cb" }},
+	} {
+		c := ok
+		tt.edit(&c)
+		if _, err := login.New(c); err == nil {
+			t.Errorf("%s: accepted", tt.name)
+		}
+	}
+	if _, err := login.New(ok); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkSessionCheck is the cost the middleware adds to a request with a
+// valid session: read the cookie, decrypt, decode, check, put the user in
+// the context (no provider call).
+func BenchmarkSessionCheck(b *testing.B) {
+	e := newEnv(b)
+	br := e.browser(doors[1])
+	br.signIn("/")
+	cookie := br.jar[login.SessionCookie]
+	h := e.login.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	req := httptest.NewRequest(http.MethodGet, "/page", nil)
+	req.Header.Set("Cookie", cookie.Name+"="+cookie.Value)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+	if w.Code != http.StatusOK {
+		b.Fatalf("status %d", w.Code)
+	}
+}
