@@ -665,6 +665,47 @@ func TestSessionAndLogout(t *testing.T) {
 	}
 }
 
+func TestPromptNone(t *testing.T) {
+	f := newFixture(t, "", nil)
+	b := f.browser()
+	a := f.start(oauth2.SetAuthURLParam("prompt", "none"))
+	resp, err := b.Get(a.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := resp.Location()
+	if loc == nil || loc.Query().Get("error") != "login_required" || loc.Query().Get("state") != a.state {
+		t.Fatalf("prompt=none without a session: %s %v", resp.Status, loc)
+	}
+	f.signIn(b, "bob", "bob's password")
+	a = f.start(oauth2.SetAuthURLParam("prompt", "none"))
+	resp, err = b.Get(a.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exchange(f.codeFrom(resp, a), a)
+}
+
+func TestRevoke(t *testing.T) {
+	f := newFixture(t, "", nil)
+	tok, _, _ := f.signIn(f.browser(), "bob", "bob's password")
+	req, _ := http.NewRequest(http.MethodPost, f.issuer+RevokePath, strings.NewReader(url.Values{"token": {tok.RefreshToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(clientID, clientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body(t, resp); resp.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %s", resp.Status)
+	}
+	tok.Expiry = time.Now().Add(-time.Second)
+	if _, err := f.oauth.TokenSource(context.Background(), tok).Token(); err == nil {
+		t.Error("a revoked refresh token was accepted")
+	}
+}
+
 func TestNoSecretsInLogs(t *testing.T) {
 	var global syncBuffer
 	prev := slog.Default()
