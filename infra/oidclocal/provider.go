@@ -205,6 +205,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 
 	mux := http.NewServeMux()
+	mux.Handle(DiscoveryPath, op.NewIssuerInterceptor(p.op.IssuerFromRequest).Handler(http.HandlerFunc(p.discovery)))
 	mux.HandleFunc(AuthorizePath, p.authorize)
 	mux.HandleFunc(loginPath, p.login)
 	mux.Handle(LogoutPath, op.NewIssuerInterceptor(p.op.IssuerFromRequest).Handler(http.HandlerFunc(p.logout)))
@@ -235,6 +236,23 @@ func (p *Provider) Users() []User {
 	}
 	slices.SortFunc(users, func(a, b User) int { return strings.Compare(a.Name, b.Name) })
 	return users
+}
+
+// discovery is the op package's document without what this provider does
+// not offer (implicit flow, JWT grants, device flow) and with the client's
+// one way to authenticate.
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	d := op.CreateDiscoveryConfig(r.Context(), p.op, p.store)
+	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	d.DeviceAuthorizationEndpoint = ""
+	methods := []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost}
+	if p.cfg.Client.Secret == "" {
+		methods = []oidc.AuthMethod{oidc.AuthMethodNone}
+	}
+	d.TokenEndpointAuthMethodsSupported = methods
+	d.RevocationEndpointAuthMethodsSupported = methods
+	op.Discover(w, d)
 }
 
 // authorize refuses an unknown client or redirect_uri with a page of its own
@@ -317,7 +335,7 @@ func (p *Provider) loginPost(w http.ResponseWriter, r *http.Request) {
 	name := r.PostForm.Get("username")
 	u, ok := p.store.checkPassword(name, r.PostForm.Get("password"))
 	if !ok {
-		p.cfg.Logger.Info("sign-in refused: incorrect username or password", "user", logName(name))
+		p.cfg.Logger.Info("sign-in refused: incorrect username or password", "user", p.logName(name))
 		p.renderLogin(w, http.StatusOK, id, name, "Incorrect username or password.")
 		return
 	}
@@ -343,13 +361,13 @@ func (p *Provider) loginPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, p.callbackURL(id), http.StatusFound)
 }
 
-// logName keeps a typed user name fit for a log line (someone may type the
-// password into the name field: only a known shape is logged in full).
-func logName(name string) string {
-	if len(name) > 64 || checkName(name) != nil {
-		return "(not a user name)"
+// logName is a typed user name fit for a log line: only the name of a known
+// user (someone may have typed the password into the name field).
+func (p *Provider) logName(name string) string {
+	if u, ok := p.store.users[strings.ToLower(strings.TrimSpace(name))]; ok {
+		return u.Name
 	}
-	return name
+	return "(unknown user)"
 }
 
 func (p *Provider) clearSession(w http.ResponseWriter, r *http.Request) {

@@ -314,12 +314,15 @@ func TestDiscovery(t *testing.T) {
 			}{
 				{"response_types_supported", d.ResponseTypes, []string{"code"}},
 				{"grant_types_supported", d.GrantTypes, []string{"authorization_code", "refresh_token"}},
+				{"no implicit flow", d.ResponseTypes[:1], d.ResponseTypes},
+				{"code and refresh only", d.GrantTypes[:min(len(d.GrantTypes), 2)], d.GrantTypes},
 				{"code_challenge_methods_supported", d.CodeChallenge, []string{"S256"}},
 				{"id_token_signing_alg_values_supported", d.IDTokenAlgs, []string{"RS256"}},
 				{"scopes_supported", d.Scopes, []string{"openid", "email", "profile"}},
 				{"claims_supported", d.Claims, []string{"sub", "email", "cognito:groups", "cognito:username"}},
 				{"subject_types_supported", d.SubjectTypes, []string{"public"}},
 				{"token_endpoint_auth_methods_supported", d.TokenAuthMethods, []string{"client_secret_basic", "client_secret_post"}},
+				{"no unauthenticated client", d.TokenAuthMethods[:min(len(d.TokenAuthMethods), 2)], d.TokenAuthMethods},
 			} {
 				for _, w := range c.want {
 					if !slices.Contains(c.list, w) {
@@ -534,10 +537,25 @@ func TestUnknownRedirectOrClient(t *testing.T) {
 			t.Errorf("%s: %s, Location %q\n%s", name, resp.Status, resp.Header.Get("Location"), page)
 		}
 	}
+	// The implicit flow is refused, never redirected (the op package answers
+	// 400 itself: an http redirect_uri is for the code flow only).
+	u, _ := url.Parse(a.url)
+	q := u.Query()
+	q.Set("response_type", "id_token token")
+	u.RawQuery = q.Encode()
+	resp, err := f.browser().Get(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := body(t, resp)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusBadRequest || loc != "" || strings.Contains(page, "token=") {
+		t.Errorf("implicit flow: %s, Location %q: %s", resp.Status, loc, page)
+	}
+
 	// The second registered callback is fine.
 	f.oauth.RedirectURL = appCallback2
 	a = f.start()
-	resp, err := f.browser().Get(a.url)
+	resp, err = f.browser().Get(a.url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -718,6 +736,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	id := f.openForm(b, a.url)
 	body(t, f.submit(b, id, "alice@example.org", "hunter2-wrong"))
 	body(t, f.submit(b, id, alicePass, alicePass)) // the password typed as the name
+	body(t, f.submit(b, id, "hunter2-wrong", "x"))
 	code := f.codeFrom(f.submit(b, id, "alice@example.org", alicePass), a)
 	// failures too: a wrong verifier, a replayed code, a bad refresh token
 	_, _ = f.oauth.Exchange(context.Background(), code, oauth2.VerifierOption("wrong-verifier-wrong-verifier-wrong-verifier"))
