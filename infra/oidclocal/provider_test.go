@@ -829,3 +829,35 @@ func TestSignInTime(t *testing.T) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func TestExpiry(t *testing.T) {
+	f := newFixture(t, "", nil)
+	clock := time.Now()
+	f.p.store.now = func() time.Time { return clock }
+
+	// A code is good for 5 minutes.
+	b := f.browser()
+	a := f.start()
+	code := f.codeFrom(f.submit(b, f.openForm(b, a.url), "bob", "bob's password"), a)
+	clock = clock.Add(5*time.Minute + time.Second)
+	if _, err := f.oauth.Exchange(context.Background(), code, oauth2.VerifierOption(a.verifier)); err == nil {
+		t.Error("an expired code was accepted")
+	}
+
+	// The sign-in form for 15 minutes.
+	a = f.start()
+	id := f.openForm(f.browser(), a.url)
+	clock = clock.Add(15*time.Minute + time.Second)
+	resp := f.submit(f.browser(), id, "bob", "bob's password")
+	if page := body(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "expired") {
+		t.Errorf("an expired sign-in request: %s", resp.Status)
+	}
+}
+
+func TestCognitoLoginURL(t *testing.T) {
+	// Cognito's /login takes the authorization parameters: it leads to the form.
+	f := newFixture(t, "", nil)
+	a := f.start()
+	u, _ := url.Parse(a.url)
+	f.openForm(f.browser(), f.issuer+"/login?"+u.RawQuery)
+}
