@@ -12,18 +12,15 @@ CDK  := node_modules/.bin/cdk
 
 .DEFAULT_GOAL := help
 
-# While npm installs (a first run), the go command compiles the CDK app and the
-# local runner, the longest part of a first make run: synthesis then finds them
-# in the build cache.
 node_modules/.installed: package.json package-lock.json
-	@go build ./infra ./infra/goapigw > /dev/null 2>&1 & npm ci --no-audit --no-fund --loglevel=error; wait
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 .PHONY: tools
 tools: node_modules/.installed ## Install the pinned npm tools (Node 22, CDK CLI)
 
 .PHONY: run
-run: tools ## Run the dev stack locally with go tool goapigw: the real bootstrap, reloaded on every save, behind an API Gateway emulator on :3000 and :3001 (RUN_FLAGS="-v", "-env prod")
+run: tools ## Run the dev stack locally with go tool goapigw: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001 (RUN_FLAGS="-v", "-env prod")
 	go tool goapigw -env dev $(RUN_FLAGS)
 
 .PHONY: dev
