@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 tools: node_modules/.installed ## Install the pinned npm tools (Node 22, CDK CLI)
 
 .PHONY: run
-run: tools ## Run the dev stack locally with go tool goapigw: real bootstrap under the Lambda RIE, API Gateway emulator on :3000 and :3001 (RUN_FLAGS="-v", "-env prod")
+run: tools ## Run the dev stack locally with go tool goapigw: the real bootstrap, rebuilt on every save, behind an API Gateway emulator on :3000 and :3001 (RUN_FLAGS="-v", "-env prod")
 	go tool goapigw -env dev $(RUN_FLAGS)
 
 .PHONY: dev
