@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,6 +44,7 @@ func (l *Login) startSignIn(w http.ResponseWriter, r *http.Request, next string)
 	}
 	b, _ := json.Marshal(tx)
 	name := transactionCookie + tx.State[:transactionNameChars]
+	l.clearOldTransactions(w, r, kr)
 	http.SetCookie(w, l.cookie(r, name, seal(kr.all[0].transaction, name, b), int(TransactionLifetime/time.Second)))
 	oc := p.oauth
 	oc.RedirectURL = tx.Redirect
@@ -67,7 +69,52 @@ func (l *Login) loginPage(w http.ResponseWriter, r *http.Request) {
 		}
 		next = "/"
 	}
+	// Already signed in: go straight to next, without a new transaction
+	// cookie (repeated visits would pile them up past the Cookie header
+	// limit of API Gateway).
+	if s, _, _, err := l.readSession(r); err == nil && s != nil && l.now().Before(time.Unix(s.Auth, 0).Add(l.lifetime)) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, restproxy.PrefixFromContext(r.Context())+next, http.StatusFound)
+		return
+	}
 	l.startSignIn(w, r, next)
+}
+
+// maxTransactions is how many transaction cookies a browser keeps: the
+// one a sign-in sets and the newest one before it (another tab's).
+const maxTransactions = 2
+
+// clearOldTransactions expires every transaction cookie of the request but
+// the newest maxTransactions-1, so that sign-ins started and never
+// finished cannot fill the Cookie header.
+func (l *Login) clearOldTransactions(w http.ResponseWriter, r *http.Request, kr *keyring) {
+	type txc struct {
+		name   string
+		expiry int64
+	}
+	var all []txc
+	seen := map[string]bool{}
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, transactionCookie) || seen[c.Name] {
+			continue
+		}
+		seen[c.Name] = true
+		e := int64(0) // one that does not open goes first
+		if pt, ok := open(kr, transactionKey, c.Name, c.Value); ok {
+			var tx transaction
+			if json.Unmarshal(pt, &tx) == nil {
+				e = tx.Expiry
+			}
+		}
+		all = append(all, txc{c.Name, e})
+	}
+	if len(all) < maxTransactions {
+		return
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].expiry < all[j].expiry })
+	for _, c := range all[:len(all)-(maxTransactions-1)] {
+		http.SetCookie(w, l.cookie(r, c.name, "", -1))
+	}
 }
 
 // callback finishes a sign-in. It never redirects to the provider again:

@@ -332,3 +332,47 @@ func BenchmarkSessionCheck(b *testing.B) {
 		b.Fatalf("status %d", w.Code)
 	}
 }
+
+// TestLoginCookieBomb: repeated visits to the login path (with a long
+// next) cannot pile up transaction cookies past API Gateway's 10,240-byte
+// Cookie header, signed in or not.
+func TestLoginCookieBomb(t *testing.T) {
+	for _, d := range doors {
+		t.Run(d.name, func(t *testing.T) {
+			e := newEnv(t)
+			b := e.browser(d)
+			long := "/" + strings.Repeat("a", 600)
+			for range 10 {
+				if r := b.navigate("/auth/login?next=" + url.QueryEscape(long)); r.status != http.StatusFound {
+					t.Fatalf("login path: %d", r.status)
+				}
+			}
+			n, size := 0, 0
+			for name, c := range b.jar {
+				if strings.HasPrefix(name, "lw_tx_") {
+					n++
+				}
+				size += len(c.Name) + len(c.Value) + 2
+			}
+			if n > 2 || size > 8000 {
+				t.Fatalf("%d transaction cookies, %d bytes of Cookie header", n, size)
+			}
+			// A next over 512 bytes is dropped for the root.
+			r := b.signIn("/auth/login?next=" + url.QueryEscape(long))
+			if r.location() != d.prefix+"/" {
+				t.Fatalf("after sign-in to %q, want the root", r.location())
+			}
+			// Signed in: straight to next, no transaction cookie.
+			before := len(b.jar)
+			r = b.navigate("/auth/login?next=%2Fa%3Fb%3D1")
+			if r.status != http.StatusFound || r.location() != d.prefix+"/a?b=1" || len(b.jar) > before {
+				t.Fatalf("signed in, login path: %d to %q, %d cookies (was %d)", r.status, r.location(), len(b.jar), before)
+			}
+			for _, line := range r.header.Values("Set-Cookie") {
+				if strings.HasPrefix(line, "lw_tx_") && !strings.Contains(line, "Max-Age=0") {
+					t.Fatalf("signed in, login path set %q", line)
+				}
+			}
+		})
+	}
+}

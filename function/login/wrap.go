@@ -106,10 +106,15 @@ func cookiePath(r *http.Request) string {
 	return "/"
 }
 
-// safePath reports whether p is a path on this origin: one "/" first, no
-// backslash (browsers read it as "/"), no control character or space.
+// maxNext is the longest return path a sign-in keeps; a longer one is
+// dropped for the root, so transaction cookies stay small.
+const maxNext = 512
+
+// safePath reports whether p is a path on this origin, at most maxNext
+// bytes: one "/" first, no backslash (browsers read it as "/"), no control
+// character or space.
 func safePath(p string) bool {
-	if len(p) == 0 || p[0] != '/' || len(p) > 2048 {
+	if len(p) == 0 || p[0] != '/' || len(p) > maxNext {
 		return false
 	}
 	if len(p) > 1 && (p[1] == '/' || p[1] == '\\') {
