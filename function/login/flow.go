@@ -275,39 +275,88 @@ func (l *Login) newSession(idt *oidc.IDToken) (*session, error) {
 	return s, nil
 }
 
+// refreshResult is what a refresh ended with.
+type refreshResult struct {
+	s            *session
+	c            *http.Cookie
+	err          error
+	invalidGrant bool // the provider refused the refresh token
+}
+
+// refreshCall is one refresh in flight; others for the same session wait
+// for it.
+type refreshCall struct {
+	done chan struct{}
+	res  refreshResult
+}
+
+// refreshOnce runs one refresh per session (and cookie path) at a time in
+// this process: concurrent requests with the same cookie share its result
+// instead of racing the provider with a refresh token that the first one
+// rotates.
+func (l *Login) refreshOnce(r *http.Request, kr *keyring, old *session) refreshResult {
+	key := old.ID + "\x00" + cookiePath(r)
+	l.inflight.mu.Lock()
+	if c, ok := l.inflight.m[key]; ok {
+		l.inflight.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.res
+		case <-r.Context().Done():
+			return refreshResult{err: r.Context().Err()}
+		}
+	}
+	c := &refreshCall{done: make(chan struct{})}
+	if l.inflight.m == nil {
+		l.inflight.m = map[string]*refreshCall{}
+	}
+	l.inflight.m[key] = c
+	l.inflight.mu.Unlock()
+	defer func() {
+		l.inflight.mu.Lock()
+		delete(l.inflight.m, key)
+		l.inflight.mu.Unlock()
+		close(c.done)
+	}()
+	c.res = l.refresh(r, kr, old)
+	return c.res
+}
+
 // refresh renews a session whose ID token has expired (or is about to)
 // with its refresh token. It returns a nil session when that fails (no
 // refresh token, revoked, user disabled or deleted): the caller then clears
-// the cookie. err is for a provider that cannot be reached at all.
-func (l *Login) refresh(r *http.Request, kr *keyring, old *session) (*session, *http.Cookie, error) {
+// the cookie, unless invalidGrant and the old ID token is still valid.
+// err is for a provider that cannot be reached at all.
+func (l *Login) refresh(r *http.Request, kr *keyring, old *session) refreshResult {
 	if old.Refresh == "" {
 		l.log.Info("login: session expired, no refresh token", "sub", old.Subject)
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	p, err := l.provider(r.Context())
 	if err != nil {
-		return nil, nil, err
+		return refreshResult{err: err}
 	}
 	ctx := l.clientContext(r.Context())
 	tok, err := p.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: old.Refresh}).Token()
 	if err != nil {
-		l.log.Warn("login: refresh failed; signing in again", "sub", old.Subject, "error", safeError(err))
-		return nil, nil, nil
+		l.log.Warn("login: refresh failed", "sub", old.Subject, "error", safeError(err))
+		var re *oauth2.RetrieveError
+		return refreshResult{invalidGrant: errors.As(err, &re) && re.ErrorCode == "invalid_grant"}
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		l.log.Warn("login: refresh failed; signing in again", "sub", old.Subject, "error", errNoIDToken.Error())
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	idt, err := p.verifier.Verify(ctx, raw)
 	if err != nil {
 		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", err.Error())
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	s, err := l.newSession(idt)
 	if err != nil || s.Subject != old.Subject {
 		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", "another subject or unusable claims")
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	s.ID, s.Auth, s.Refresh = old.ID, old.Auth, old.Refresh
 	if tok.RefreshToken != "" {
@@ -315,10 +364,10 @@ func (l *Login) refresh(r *http.Request, kr *keyring, old *session) (*session, *
 	}
 	c, ok := l.sealSession(r, kr, s)
 	if !ok {
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	l.log.Info("login: session refreshed", "sub", s.Subject)
-	return s, c, nil
+	return refreshResult{s: s, c: c}
 }
 
 // safeError describes a token endpoint error by its status and OAuth error

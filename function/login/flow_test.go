@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -374,5 +375,61 @@ func TestLoginCookieBomb(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRefreshRace: a request with the old cookie after another one rotated
+// the refresh token keeps its session while the ID token is still valid,
+// and concurrent refreshes of one session make one token request.
+func TestRefreshRace(t *testing.T) {
+	e := newEnv(t)
+	e.op.rotate = true
+	b := e.browser(doors[0])
+	b.signIn("/")
+	old := *b.jar[login.SessionCookie]
+	e.clock.add(time.Hour - 30*time.Second) // within the margin, not expired
+	user(t, b.fetch("/api/a"))              // refreshes, rotates
+	if _, n := e.op.calls(); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	stale := e.browser(doors[0])
+	stale.jar[login.SessionCookie] = &old
+	r := stale.fetch("/api/b")
+	if u, _, _ := user(t, r); u.Subject != "user-0001" {
+		t.Fatalf("user %+v", u)
+	}
+	if c := r.cookie(login.SessionCookie); c != nil {
+		t.Fatalf("the session cookie was touched: %v", c)
+	}
+	// Expired for good: the refused refresh ends the session.
+	e.clock.add(time.Minute)
+	if r := stale.fetch("/api/c"); r.status != http.StatusUnauthorized {
+		t.Fatalf("expired, refused refresh: %d", r.status)
+	}
+
+	// Concurrent requests with one cookie: one refresh.
+	e2 := newEnv(t)
+	e2.op.rotate, e2.op.slow = true, 100*time.Millisecond
+	b2 := e2.browser(doors[0])
+	b2.signIn("/")
+	tokens0, _ := e2.op.calls()
+	e2.clock.add(time.Hour)
+	var wg sync.WaitGroup
+	statuses := make([]int, 5)
+	for i := range statuses {
+		c := e2.browser(doors[0])
+		c.jar[login.SessionCookie] = b2.jar[login.SessionCookie]
+		wg.Add(1)
+		go func() { defer wg.Done(); statuses[i] = c.fetch("/api").status }()
+	}
+	wg.Wait()
+	tokens, _ := e2.op.calls()
+	if tokens-tokens0 != 1 {
+		t.Errorf("%d token requests, want 1", tokens-tokens0)
+	}
+	for i, s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("request %d: %d", i, s)
+		}
 	}
 }

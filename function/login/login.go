@@ -134,8 +134,12 @@ type Login struct {
 	insecure        bool
 	origin          func(*http.Request) string
 
-	keys keySource
-	prov lazyProvider
+	keys     keySource
+	prov     lazyProvider
+	inflight struct {
+		mu sync.Mutex
+		m  map[string]*refreshCall
+	}
 }
 
 // Cookie names. The transaction cookie's name ends with the start of its

@@ -49,6 +49,8 @@ type testOP struct {
 	groups      []string
 	refreshSize int // refresh token length
 	endSession  bool
+	rotate      bool          // a refresh voids the refresh token it used
+	slow        time.Duration // each refresh takes this long
 }
 
 type grant struct {
@@ -138,6 +140,14 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 		}
 		op.refreshes++
 		sub = s
+		if op.rotate {
+			delete(op.refresh, r.PostFormValue("refresh_token"))
+		}
+		if op.slow > 0 {
+			op.mu.Unlock()
+			time.Sleep(op.slow)
+			op.mu.Lock()
+		}
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
 		return

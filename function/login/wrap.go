@@ -43,16 +43,22 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 			s, bad = nil, true
 		}
 		if s != nil && now.Add(l.margin).After(time.Unix(s.Expiry, 0)) {
-			var c *http.Cookie
-			s, c, err = l.refresh(r, kr, s)
-			if err != nil {
+			res := l.refreshOnce(r, kr, s)
+			switch {
+			case res.err != nil:
 				unavailable(w, r)
 				return
-			}
-			if s == nil {
-				bad = true
-			} else {
-				http.SetCookie(w, c)
+			case res.s != nil:
+				s = res.s
+				http.SetCookie(w, res.c)
+			case res.invalidGrant && now.Before(time.Unix(s.Expiry, 0)):
+				// Refused while the ID token is still valid (only within
+				// the margin): most likely another request (another
+				// instance) rotated the refresh token first. Serve with the
+				// old session and leave its cookie alone.
+				l.log.Info("login: refresh refused before expiry; the session is kept as it is", "sub", s.Subject)
+			default:
+				s, bad = nil, true
 			}
 		}
 		if s == nil {
