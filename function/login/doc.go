@@ -87,6 +87,14 @@
 // post_logout_redirect_uri, else to the door's root. [LogoutForm] gives the
 // form's action under the prefix and the token; [Form.HTML] renders it.
 //
+// Before redirecting, sign-out revokes the session's refresh token at the
+// provider's revocation endpoint (discovery's revocation_endpoint; with
+// Config.CognitoLogoutURL, /oauth2/revoke on that domain), with the client's
+// credentials. This is best effort: a failure is logged by its status only
+// and the sign-out goes on. Sessions are stateless (nothing is kept on the
+// server), so a copy of the cookie taken before the sign-out keeps working
+// until its ID token expires; it can no longer be refreshed.
+//
 // # Caching
 //
 // Every response to a signed-in user gets Cache-Control: private unless the

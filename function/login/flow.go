@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -445,11 +446,48 @@ func (l *Login) logout(w http.ResponseWriter, r *http.Request) {
 	prefix := restproxy.PrefixFromContext(r.Context())
 	root := prefix + "/"
 	target := root
+	if s != nil && s.Refresh != "" {
+		l.revoke(r, s)
+	}
 	if s != nil {
 		l.log.Info("login: signed out", "sub", s.Subject)
 		target = l.endSessionURL(r, origin+root, target)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// revoke revokes the session's refresh token at the provider's revocation
+// endpoint (RFC 7009), best effort: a failure is logged by its status only
+// and the sign-out goes on. Sessions are stateless: a copy of the cookie
+// taken before the sign-out still works until its ID token expires, but
+// can no longer be refreshed.
+func (l *Login) revoke(r *http.Request, s *session) {
+	p, err := l.provider(r.Context())
+	if err != nil || p.revocation == "" {
+		return
+	}
+	form := url.Values{"token": {s.Refresh}, "token_type_hint": {"refresh_token"}}
+	if p.oauth.ClientSecret == "" {
+		form.Set("client_id", p.oauth.ClientID)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, p.revocation, strings.NewReader(form.Encode()))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p.oauth.ClientSecret != "" {
+		req.SetBasicAuth(url.QueryEscape(p.oauth.ClientID), url.QueryEscape(p.oauth.ClientSecret))
+	}
+	res, err := l.client.Do(req)
+	if err != nil {
+		l.log.Warn("login: revoking the refresh token failed", "sub", s.Subject, "error", "revocation endpoint unreachable")
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		l.log.Warn("login: revoking the refresh token failed", "sub", s.Subject, "status", res.StatusCode)
+	}
 }
 
 // endSessionURL is where a sign-out ends: Cognito's /logout, the

@@ -433,3 +433,30 @@ func TestRefreshRace(t *testing.T) {
 		}
 	}
 }
+
+// TestLogoutRevokes: a sign-out revokes the refresh token, so a copy of
+// the cookie taken before it dies with its ID token.
+func TestLogoutRevokes(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[0])
+	b.signIn("/")
+	copied := *b.jar[login.SessionCookie]
+	_, _, f := user(t, b.navigate("/"))
+	h := map[string]string{"Accept": "text/html", "Origin": "https://" + doors[0].host, "Sec-Fetch-Site": "same-origin"}
+	if r := b.do(http.MethodPost, strings.TrimPrefix(f.Action, doors[0].prefix), h, url.Values{f.CSRFField: {f.CSRFToken}}); r.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", r.status)
+	}
+	e.op.mu.Lock()
+	n := e.op.revocations
+	e.op.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d revocations, want 1", n)
+	}
+	thief := e.browser(doors[0])
+	thief.jar[login.SessionCookie] = &copied
+	user(t, thief.fetch("/api")) // stateless: works until the ID token expires
+	e.clock.add(time.Hour)
+	if r := thief.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("copied cookie after expiry: %d, want 401", r.status)
+	}
+}

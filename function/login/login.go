@@ -292,6 +292,7 @@ type provider struct {
 	oauth      oauth2.Config // without RedirectURL
 	verifier   *oidc.IDTokenVerifier
 	endSession string
+	revocation string // RFC 7009 endpoint; empty when unknown
 }
 
 type lazyProvider struct {
@@ -347,6 +348,7 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 	}
 	var extra struct {
 		EndSession string `json:"end_session_endpoint"`
+		Revocation string `json:"revocation_endpoint"`
 	}
 	_ = op.Claims(&extra)
 	p := &provider{
@@ -358,9 +360,18 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 		},
 		verifier:   op.Verifier(&oidc.Config{ClientID: l.cfg.ClientID, Now: l.now}),
 		endSession: extra.EndSession,
+		revocation: extra.Revocation,
 	}
 	if l.cfg.EndSessionURL != "" {
 		p.endSession = l.cfg.EndSessionURL
+	}
+	if p.revocation == "" && l.cfg.CognitoLogoutURL != "" {
+		// Cognito's discovery lists no revocation endpoint; it is
+		// /oauth2/revoke on the managed login domain.
+		if u, err := url.Parse(l.cfg.CognitoLogoutURL); err == nil {
+			u.Path, u.RawQuery = "/oauth2/revoke", ""
+			p.revocation = u.String()
+		}
 	}
 	return p, nil
 }

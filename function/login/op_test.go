@@ -34,12 +34,13 @@ type testOP struct {
 	key *rsa.PrivateKey
 	now func() time.Time
 
-	mu         sync.Mutex
-	codes      map[string]grant
-	refresh    map[string]string // refresh token → subject
-	secrets    []string          // every code and token issued, for the log test
-	tokenCalls int
-	refreshes  int
+	mu          sync.Mutex
+	codes       map[string]grant
+	refresh     map[string]string // refresh token → subject
+	secrets     []string          // every code and token issued, for the log test
+	tokenCalls  int
+	refreshes   int
+	revocations int
 
 	// Knobs of the refusal tests.
 	idTTL       time.Duration
@@ -82,6 +83,7 @@ func (op *testOP) serve(w http.ResponseWriter, r *http.Request) {
 			"issuer":                                op.srv.URL,
 			"authorization_endpoint":                op.srv.URL + "/oauth2/authorize",
 			"token_endpoint":                        op.srv.URL + "/oauth2/token",
+			"revocation_endpoint":                   op.srv.URL + "/oauth2/revoke",
 			"jwks_uri":                              op.srv.URL + "/.well-known/jwks.json",
 			"response_types_supported":              []string{"code"},
 			"subject_types_supported":               []string{"public"},
@@ -98,6 +100,15 @@ func (op *testOP) serve(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(set)
 	case "/oauth2/token":
 		op.token(w, r)
+	case "/oauth2/revoke":
+		op.mu.Lock()
+		defer op.mu.Unlock()
+		if id, secret, ok := r.BasicAuth(); !ok || id != testClientID || secret != testClientSecret {
+			oauthError(w, http.StatusUnauthorized, "invalid_client")
+			return
+		}
+		op.revocations++
+		delete(op.refresh, r.PostFormValue("token"))
 	default:
 		http.NotFound(w, r)
 	}
