@@ -441,7 +441,7 @@ func (l *Login) logout(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Forbidden: the sign-out form is stale; reload the page and try again", http.StatusForbidden)
 		return
 	}
-	http.SetCookie(w, l.cookie(r, SessionCookie, "", -1))
+	http.SetCookie(w, l.cookie(r, l.sessionName(r), "", -1))
 	w.Header().Set("Cache-Control", "no-store")
 	prefix := restproxy.PrefixFromContext(r.Context())
 	root := prefix + "/"

@@ -460,3 +460,37 @@ func TestLogoutRevokes(t *testing.T) {
 		t.Fatalf("copied cookie after expiry: %d, want 401", r.status)
 	}
 }
+
+// TestPlantedSessionCookie: at the root of a host the session cookie is
+// __Host- prefixed (a sibling subdomain cannot set it); elsewhere two
+// session cookies that both open mean no session.
+func TestPlantedSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	root := e.browser(doors[1])
+	root.signIn("/")
+	c := root.jar[login.HostSessionCookie]
+	if c == nil || c.Path != "/" || !c.Secure || c.Domain != "" {
+		t.Fatalf("session cookie at the root %v, want __Host- with Path=/ and Secure", c)
+	}
+	// A planted lw_session (Domain=parent) is not read at the root.
+	planted := e.browser(doors[1])
+	planted.jar["x"] = &http.Cookie{Name: login.SessionCookie, Value: c.Value}
+	if r := planted.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("planted lw_session at the root: %d", r.status)
+	}
+	insecure := newEnv(t, func(_ *login.Config, o *[]login.Option) { *o = append(*o, login.WithInsecureCookies()) })
+	ib := insecure.browser(doors[1])
+	ib.signIn("/")
+	if ib.jar[login.SessionCookie] == nil {
+		t.Fatal("without Secure the session cookie is not lw_session")
+	}
+
+	b := e.browser(doors[0])
+	b.signIn("/")
+	other := e.browser(doors[0])
+	other.signIn("/")
+	b.jar["planted"] = &http.Cookie{Name: login.SessionCookie, Value: other.jar[login.SessionCookie].Value}
+	if r := b.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("two session cookies that open: %d, want 401", r.status)
+	}
+}

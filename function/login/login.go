@@ -142,10 +142,13 @@ type Login struct {
 	}
 }
 
-// Cookie names. The transaction cookie's name ends with the start of its
-// state, so sign-ins started in two tabs do not overwrite each other.
+// Cookie names. The session cookie is HostSessionCookie when its Path is
+// "/" and it is Secure (not WithInsecureCookies), SessionCookie otherwise.
+// The transaction cookie's name ends with the start of its state, so
+// sign-ins started in two tabs do not overwrite each other.
 const (
 	SessionCookie        = "lw_session"
+	HostSessionCookie    = "__Host-" + SessionCookie
 	transactionCookie    = "lw_tx_"
 	transactionNameChars = 12
 )

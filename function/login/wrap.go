@@ -63,7 +63,7 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 		}
 		if s == nil {
 			if bad {
-				http.SetCookie(w, l.cookie(r, SessionCookie, "", -1))
+				http.SetCookie(w, l.cookie(r, l.sessionName(r), "", -1))
 			}
 			if isNavigation(r) {
 				l.startSignIn(w, r, appPath(r))
