@@ -494,3 +494,28 @@ func TestPlantedSessionCookie(t *testing.T) {
 		t.Fatalf("two session cookies that open: %d, want 401", r.status)
 	}
 }
+
+// TestCookieBoundToDeployment: a session cookie sealed with the same secret
+// for another client ID does not open.
+func TestCookieBoundToDeployment(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[1])
+	b.signIn("/")
+	for _, tt := range []struct {
+		clientID string
+		want     int
+	}{{testClientID, http.StatusOK}, {"another-client", http.StatusUnauthorized}} {
+		other, err := login.New(login.Config{Issuer: e.op.srv.URL, ClientID: tt.clientID, SessionSecrets: []string{testSessionSecret}}, login.WithClock(e.clock.now), login.WithLogger(discard()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "https://app.example.com/api", nil)
+		r.Header.Set("Accept", "application/json")
+		r.AddCookie(&http.Cookie{Name: login.HostSessionCookie, Value: b.jar[login.HostSessionCookie].Value})
+		w := httptest.NewRecorder()
+		other.Wrap(http.HandlerFunc(app)).ServeHTTP(w, r)
+		if w.Code != tt.want {
+			t.Fatalf("client %s: %d, want %d", tt.clientID, w.Code, tt.want)
+		}
+	}
+}

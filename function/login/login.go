@@ -208,11 +208,12 @@ func New(cfg Config, opts ...Option) (*Login, error) {
 	if l.lifetime <= 0 || l.margin < 0 {
 		return nil, errors.New("login: the session lifetime must be positive and the expiry margin not negative")
 	}
+	l.keys.bind = keyBinding(c.Issuer, c.ClientID)
 	switch {
 	case l.keys.src != nil && len(c.SessionSecrets) > 0:
 		return nil, errors.New("login: both SessionSecrets and WithSessionSecretSource")
 	case l.keys.src == nil:
-		kr, err := newKeyring(c.SessionSecrets, l.now())
+		kr, err := newKeyring(c.SessionSecrets, l.now(), l.keys.bind)
 		if err != nil {
 			return nil, fmt.Errorf("login: %w", err)
 		}
@@ -244,10 +245,17 @@ func requestOrigin(r *http.Request) string {
 	return "http://" + r.Host
 }
 
+// keyBinding is appended to every HKDF info: the issuer and client ID,
+// length-prefixed, so cookies are bound to the deployment.
+func keyBinding(issuer, clientID string) string {
+	return fmt.Sprintf(" %d:%s %d:%s", len(issuer), issuer, len(clientID), clientID)
+}
+
 // keySource holds the session keys: fixed, or read from a Source.
 type keySource struct {
 	static *keyring
 	src    Source
+	bind   string // keyBinding of the deployment
 	cur    atomic.Pointer[keyring]
 	mu     sync.Mutex
 	tried  time.Time // last read, successful or not
@@ -278,7 +286,7 @@ func (k *keySource) get(ctx context.Context, now time.Time, stale bool, log *slo
 	secrets, err := k.src(ctx)
 	if err == nil {
 		var nkr *keyring
-		if nkr, err = newKeyring(secrets, now); err == nil {
+		if nkr, err = newKeyring(secrets, now, k.bind); err == nil {
 			k.cur.Store(nkr)
 			return nkr, nil
 		}
