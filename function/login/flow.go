@@ -359,6 +359,12 @@ func (l *Login) refresh(r *http.Request, kr *keyring, old *session) refreshResul
 		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", "another subject or unusable claims")
 		return refreshResult{}
 	}
+	if !time.Unix(s.Expiry, 0).After(l.now().Add(l.margin)) {
+		// It would be refreshed again on the next request: a loop of
+		// token requests. End the session instead.
+		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", "it expires within the expiry margin")
+		return refreshResult{}
+	}
 	s.ID, s.Auth, s.Refresh = old.ID, old.Auth, old.Refresh
 	if tok.RefreshToken != "" {
 		s.Refresh = tok.RefreshToken // rotated

@@ -308,6 +308,9 @@ func TestNewRefuses(t *testing.T) {
 			t.Errorf("%s: accepted", tt.name)
 		}
 	}
+	if _, err := login.New(ok, login.WithExpiryMargin(time.Hour)); err == nil {
+		t.Error("an expiry margin of an hour: accepted")
+	}
 	if _, err := login.New(ok); err != nil {
 		t.Fatal(err)
 	}
@@ -517,5 +520,21 @@ func TestCookieBoundToDeployment(t *testing.T) {
 		if w.Code != tt.want {
 			t.Fatalf("client %s: %d, want %d", tt.clientID, w.Code, tt.want)
 		}
+	}
+}
+
+// TestRefreshLoop: a refreshed ID token that expires within the margin
+// ends the session instead of being refreshed on every request.
+func TestRefreshLoop(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[0])
+	b.signIn("/")
+	e.op.idTTL = 30 * time.Second // within the one-minute margin
+	e.clock.add(time.Hour)
+	if r := b.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("refreshed to a token within the margin: %d, want 401", r.status)
+	}
+	if _, n := e.op.calls(); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
 	}
 }

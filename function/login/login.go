@@ -25,6 +25,7 @@ const (
 	DefaultGroupsClaim     = "cognito:groups"
 	DefaultSessionLifetime = 24 * time.Hour
 	DefaultExpiryMargin    = time.Minute
+	MaxExpiryMargin        = time.Hour
 	// TransactionLifetime is how long a sign-in may take, from the redirect
 	// to the provider to the callback.
 	TransactionLifetime = 10 * time.Minute
@@ -107,7 +108,9 @@ func WithSessionSecretSource(s Source) Option { return func(x *Login) { x.keys.s
 func WithSessionLifetime(d time.Duration) Option { return func(x *Login) { x.lifetime = d } }
 
 // WithExpiryMargin refreshes a session this long before its ID token
-// expires (DefaultExpiryMargin).
+// expires (DefaultExpiryMargin). New refuses a margin of MaxExpiryMargin or
+// more (ID tokens commonly live an hour: every request would refresh), and
+// a refreshed ID token that expires within the margin ends the session.
 func WithExpiryMargin(d time.Duration) Option { return func(x *Login) { x.margin = d } }
 
 // WithInsecureCookies leaves Secure off the cookies, for a local run over
@@ -205,8 +208,8 @@ func New(cfg Config, opts ...Option) (*Login, error) {
 			return nil, fmt.Errorf("login: logout URL %q is not an https URL", e)
 		}
 	}
-	if l.lifetime <= 0 || l.margin < 0 {
-		return nil, errors.New("login: the session lifetime must be positive and the expiry margin not negative")
+	if l.lifetime <= 0 || l.margin < 0 || l.margin >= MaxExpiryMargin {
+		return nil, fmt.Errorf("login: the session lifetime must be positive and the expiry margin in [0, %v)", MaxExpiryMargin)
 	}
 	l.keys.bind = keyBinding(c.Issuer, c.ClientID)
 	switch {
