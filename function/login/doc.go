@@ -42,7 +42,12 @@
 // e-mail, name, groups (Config.GroupsClaim, "cognito:groups" by default),
 // the ID token's expiry, the time of sign-in, a random session id and the
 // refresh token. The cookie name is the additional data, so a value cannot
-// be moved to another cookie. Cookies are Secure, HttpOnly, SameSite=Lax,
+// be moved to another cookie, and the keys are derived (HKDF) with the
+// issuer and client ID in their info, so a cookie of another deployment
+// that shares a secret does not open. At a host's root, unless
+// WithInsecureCookies, the cookie is named HostSessionCookie
+// ("__Host-lw_session"), which no sibling subdomain can set; more than one
+// session cookie that opens counts as no session. Cookies are Secure, HttpOnly, SameSite=Lax,
 // with Path the door's prefix ("/" at a host's root). Checking a session is
 // local: decrypt, decode, compare times; no provider call (see
 // BenchmarkSessionCheck: about 13 µs and 26 allocations on a busy 2-core
@@ -86,6 +91,14 @@
 // (Config.EndSessionURL, or discovery's) with client_id and
 // post_logout_redirect_uri, else to the door's root. [LogoutForm] gives the
 // form's action under the prefix and the token; [Form.HTML] renders it.
+//
+// Before redirecting, sign-out revokes the session's refresh token at the
+// provider's revocation endpoint (discovery's revocation_endpoint; with
+// Config.CognitoLogoutURL, /oauth2/revoke on that domain), with the client's
+// credentials. This is best effort: a failure is logged by its status only
+// and the sign-out goes on. Sessions are stateless (nothing is kept on the
+// server), so a copy of the cookie taken before the sign-out keeps working
+// until its ID token expires; it can no longer be refreshed.
 //
 // # Caching
 //

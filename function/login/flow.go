@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,6 +45,7 @@ func (l *Login) startSignIn(w http.ResponseWriter, r *http.Request, next string)
 	}
 	b, _ := json.Marshal(tx)
 	name := transactionCookie + tx.State[:transactionNameChars]
+	l.clearOldTransactions(w, r, kr)
 	http.SetCookie(w, l.cookie(r, name, seal(kr.all[0].transaction, name, b), int(TransactionLifetime/time.Second)))
 	oc := p.oauth
 	oc.RedirectURL = tx.Redirect
@@ -67,7 +70,52 @@ func (l *Login) loginPage(w http.ResponseWriter, r *http.Request) {
 		}
 		next = "/"
 	}
+	// Already signed in: go straight to next, without a new transaction
+	// cookie (repeated visits would pile them up past the Cookie header
+	// limit of API Gateway).
+	if s, _, _, err := l.readSession(r); err == nil && s != nil && l.now().Before(time.Unix(s.Auth, 0).Add(l.lifetime)) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, restproxy.PrefixFromContext(r.Context())+next, http.StatusFound)
+		return
+	}
 	l.startSignIn(w, r, next)
+}
+
+// maxTransactions is how many transaction cookies a browser keeps: the
+// one a sign-in sets and the newest one before it (another tab's).
+const maxTransactions = 2
+
+// clearOldTransactions expires every transaction cookie of the request but
+// the newest maxTransactions-1, so that sign-ins started and never
+// finished cannot fill the Cookie header.
+func (l *Login) clearOldTransactions(w http.ResponseWriter, r *http.Request, kr *keyring) {
+	type txc struct {
+		name   string
+		expiry int64
+	}
+	var all []txc
+	seen := map[string]bool{}
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, transactionCookie) || seen[c.Name] {
+			continue
+		}
+		seen[c.Name] = true
+		e := int64(0) // one that does not open goes first
+		if pt, ok := open(kr, transactionKey, c.Name, c.Value); ok {
+			var tx transaction
+			if json.Unmarshal(pt, &tx) == nil {
+				e = tx.Expiry
+			}
+		}
+		all = append(all, txc{c.Name, e})
+	}
+	if len(all) < maxTransactions {
+		return
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].expiry < all[j].expiry })
+	for _, c := range all[:len(all)-(maxTransactions-1)] {
+		http.SetCookie(w, l.cookie(r, c.name, "", -1))
+	}
 }
 
 // callback finishes a sign-in. It never redirects to the provider again:
@@ -228,39 +276,94 @@ func (l *Login) newSession(idt *oidc.IDToken) (*session, error) {
 	return s, nil
 }
 
+// refreshResult is what a refresh ended with.
+type refreshResult struct {
+	s            *session
+	c            *http.Cookie
+	err          error
+	invalidGrant bool // the provider refused the refresh token
+}
+
+// refreshCall is one refresh in flight; others for the same session wait
+// for it.
+type refreshCall struct {
+	done chan struct{}
+	res  refreshResult
+}
+
+// refreshOnce runs one refresh per session (and cookie path) at a time in
+// this process: concurrent requests with the same cookie share its result
+// instead of racing the provider with a refresh token that the first one
+// rotates.
+func (l *Login) refreshOnce(r *http.Request, kr *keyring, old *session) refreshResult {
+	key := old.ID + "\x00" + cookiePath(r)
+	l.inflight.mu.Lock()
+	if c, ok := l.inflight.m[key]; ok {
+		l.inflight.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.res
+		case <-r.Context().Done():
+			return refreshResult{err: r.Context().Err()}
+		}
+	}
+	c := &refreshCall{done: make(chan struct{})}
+	if l.inflight.m == nil {
+		l.inflight.m = map[string]*refreshCall{}
+	}
+	l.inflight.m[key] = c
+	l.inflight.mu.Unlock()
+	defer func() {
+		l.inflight.mu.Lock()
+		delete(l.inflight.m, key)
+		l.inflight.mu.Unlock()
+		close(c.done)
+	}()
+	c.res = l.refresh(r, kr, old)
+	return c.res
+}
+
 // refresh renews a session whose ID token has expired (or is about to)
 // with its refresh token. It returns a nil session when that fails (no
 // refresh token, revoked, user disabled or deleted): the caller then clears
-// the cookie. err is for a provider that cannot be reached at all.
-func (l *Login) refresh(r *http.Request, kr *keyring, old *session) (*session, *http.Cookie, error) {
+// the cookie, unless invalidGrant and the old ID token is still valid.
+// err is for a provider that cannot be reached at all.
+func (l *Login) refresh(r *http.Request, kr *keyring, old *session) refreshResult {
 	if old.Refresh == "" {
 		l.log.Info("login: session expired, no refresh token", "sub", old.Subject)
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	p, err := l.provider(r.Context())
 	if err != nil {
-		return nil, nil, err
+		return refreshResult{err: err}
 	}
 	ctx := l.clientContext(r.Context())
 	tok, err := p.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: old.Refresh}).Token()
 	if err != nil {
-		l.log.Warn("login: refresh failed; signing in again", "sub", old.Subject, "error", safeError(err))
-		return nil, nil, nil
+		l.log.Warn("login: refresh failed", "sub", old.Subject, "error", safeError(err))
+		var re *oauth2.RetrieveError
+		return refreshResult{invalidGrant: errors.As(err, &re) && re.ErrorCode == "invalid_grant"}
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		l.log.Warn("login: refresh failed; signing in again", "sub", old.Subject, "error", errNoIDToken.Error())
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	idt, err := p.verifier.Verify(ctx, raw)
 	if err != nil {
 		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", err.Error())
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	s, err := l.newSession(idt)
 	if err != nil || s.Subject != old.Subject {
 		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", "another subject or unusable claims")
-		return nil, nil, nil
+		return refreshResult{}
+	}
+	if !time.Unix(s.Expiry, 0).After(l.now().Add(l.margin)) {
+		// It would be refreshed again on the next request: a loop of
+		// token requests. End the session instead.
+		l.log.Warn("login: refreshed ID token refused", "sub", old.Subject, "error", "it expires within the expiry margin")
+		return refreshResult{}
 	}
 	s.ID, s.Auth, s.Refresh = old.ID, old.Auth, old.Refresh
 	if tok.RefreshToken != "" {
@@ -268,10 +371,10 @@ func (l *Login) refresh(r *http.Request, kr *keyring, old *session) (*session, *
 	}
 	c, ok := l.sealSession(r, kr, s)
 	if !ok {
-		return nil, nil, nil
+		return refreshResult{}
 	}
 	l.log.Info("login: session refreshed", "sub", s.Subject)
-	return s, c, nil
+	return refreshResult{s: s, c: c}
 }
 
 // safeError describes a token endpoint error by its status and OAuth error
@@ -344,16 +447,53 @@ func (l *Login) logout(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Forbidden: the sign-out form is stale; reload the page and try again", http.StatusForbidden)
 		return
 	}
-	http.SetCookie(w, l.cookie(r, SessionCookie, "", -1))
+	http.SetCookie(w, l.cookie(r, l.sessionName(r), "", -1))
 	w.Header().Set("Cache-Control", "no-store")
 	prefix := restproxy.PrefixFromContext(r.Context())
 	root := prefix + "/"
 	target := root
+	if s != nil && s.Refresh != "" {
+		l.revoke(r, s)
+	}
 	if s != nil {
 		l.log.Info("login: signed out", "sub", s.Subject)
 		target = l.endSessionURL(r, origin+root, target)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// revoke revokes the session's refresh token at the provider's revocation
+// endpoint (RFC 7009), best effort: a failure is logged by its status only
+// and the sign-out goes on. Sessions are stateless: a copy of the cookie
+// taken before the sign-out still works until its ID token expires, but
+// can no longer be refreshed.
+func (l *Login) revoke(r *http.Request, s *session) {
+	p, err := l.provider(r.Context())
+	if err != nil || p.revocation == "" {
+		return
+	}
+	form := url.Values{"token": {s.Refresh}, "token_type_hint": {"refresh_token"}}
+	if p.oauth.ClientSecret == "" {
+		form.Set("client_id", p.oauth.ClientID)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, p.revocation, strings.NewReader(form.Encode()))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p.oauth.ClientSecret != "" {
+		req.SetBasicAuth(url.QueryEscape(p.oauth.ClientID), url.QueryEscape(p.oauth.ClientSecret))
+	}
+	res, err := l.client.Do(req)
+	if err != nil {
+		l.log.Warn("login: revoking the refresh token failed", "sub", s.Subject, "error", "revocation endpoint unreachable")
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		l.log.Warn("login: revoking the refresh token failed", "sub", s.Subject, "status", res.StatusCode)
+	}
 }
 
 // endSessionURL is where a sign-out ends: Cognito's /logout, the

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -307,6 +308,9 @@ func TestNewRefuses(t *testing.T) {
 			t.Errorf("%s: accepted", tt.name)
 		}
 	}
+	if _, err := login.New(ok, login.WithExpiryMargin(time.Hour)); err == nil {
+		t.Error("an expiry margin of an hour: accepted")
+	}
 	if _, err := login.New(ok); err != nil {
 		t.Fatal(err)
 	}
@@ -330,5 +334,207 @@ func BenchmarkSessionCheck(b *testing.B) {
 	}
 	if w.Code != http.StatusOK {
 		b.Fatalf("status %d", w.Code)
+	}
+}
+
+// TestLoginCookieBomb: repeated visits to the login path (with a long
+// next) cannot pile up transaction cookies past API Gateway's 10,240-byte
+// Cookie header, signed in or not.
+func TestLoginCookieBomb(t *testing.T) {
+	for _, d := range doors {
+		t.Run(d.name, func(t *testing.T) {
+			e := newEnv(t)
+			b := e.browser(d)
+			long := "/" + strings.Repeat("a", 600)
+			for range 10 {
+				if r := b.navigate("/auth/login?next=" + url.QueryEscape(long)); r.status != http.StatusFound {
+					t.Fatalf("login path: %d", r.status)
+				}
+			}
+			n, size := 0, 0
+			for name, c := range b.jar {
+				if strings.HasPrefix(name, "lw_tx_") {
+					n++
+				}
+				size += len(c.Name) + len(c.Value) + 2
+			}
+			if n > 2 || size > 8000 {
+				t.Fatalf("%d transaction cookies, %d bytes of Cookie header", n, size)
+			}
+			// A next over 512 bytes is dropped for the root.
+			r := b.signIn("/auth/login?next=" + url.QueryEscape(long))
+			if r.location() != d.prefix+"/" {
+				t.Fatalf("after sign-in to %q, want the root", r.location())
+			}
+			// Signed in: straight to next, no transaction cookie.
+			before := len(b.jar)
+			r = b.navigate("/auth/login?next=%2Fa%3Fb%3D1")
+			if r.status != http.StatusFound || r.location() != d.prefix+"/a?b=1" || len(b.jar) > before {
+				t.Fatalf("signed in, login path: %d to %q, %d cookies (was %d)", r.status, r.location(), len(b.jar), before)
+			}
+			for _, line := range r.header.Values("Set-Cookie") {
+				if strings.HasPrefix(line, "lw_tx_") && !strings.Contains(line, "Max-Age=0") {
+					t.Fatalf("signed in, login path set %q", line)
+				}
+			}
+		})
+	}
+}
+
+// TestRefreshRace: a request with the old cookie after another one rotated
+// the refresh token keeps its session while the ID token is still valid,
+// and concurrent refreshes of one session make one token request.
+func TestRefreshRace(t *testing.T) {
+	e := newEnv(t)
+	e.op.rotate = true
+	b := e.browser(doors[0])
+	b.signIn("/")
+	old := *b.jar[login.SessionCookie]
+	e.clock.add(time.Hour - 30*time.Second) // within the margin, not expired
+	user(t, b.fetch("/api/a"))              // refreshes, rotates
+	if _, n := e.op.calls(); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	stale := e.browser(doors[0])
+	stale.jar[login.SessionCookie] = &old
+	r := stale.fetch("/api/b")
+	if u, _, _ := user(t, r); u.Subject != "user-0001" {
+		t.Fatalf("user %+v", u)
+	}
+	if c := r.cookie(login.SessionCookie); c != nil {
+		t.Fatalf("the session cookie was touched: %v", c)
+	}
+	// Expired for good: the refused refresh ends the session.
+	e.clock.add(time.Minute)
+	if r := stale.fetch("/api/c"); r.status != http.StatusUnauthorized {
+		t.Fatalf("expired, refused refresh: %d", r.status)
+	}
+
+	// Concurrent requests with one cookie: one refresh.
+	e2 := newEnv(t)
+	e2.op.rotate, e2.op.slow = true, 100*time.Millisecond
+	b2 := e2.browser(doors[0])
+	b2.signIn("/")
+	tokens0, _ := e2.op.calls()
+	e2.clock.add(time.Hour)
+	var wg sync.WaitGroup
+	statuses := make([]int, 5)
+	for i := range statuses {
+		c := e2.browser(doors[0])
+		c.jar[login.SessionCookie] = b2.jar[login.SessionCookie]
+		wg.Add(1)
+		go func() { defer wg.Done(); statuses[i] = c.fetch("/api").status }()
+	}
+	wg.Wait()
+	tokens, _ := e2.op.calls()
+	if tokens-tokens0 != 1 {
+		t.Errorf("%d token requests, want 1", tokens-tokens0)
+	}
+	for i, s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("request %d: %d", i, s)
+		}
+	}
+}
+
+// TestLogoutRevokes: a sign-out revokes the refresh token, so a copy of
+// the cookie taken before it dies with its ID token.
+func TestLogoutRevokes(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[0])
+	b.signIn("/")
+	copied := *b.jar[login.SessionCookie]
+	_, _, f := user(t, b.navigate("/"))
+	h := map[string]string{"Accept": "text/html", "Origin": "https://" + doors[0].host, "Sec-Fetch-Site": "same-origin"}
+	if r := b.do(http.MethodPost, strings.TrimPrefix(f.Action, doors[0].prefix), h, url.Values{f.CSRFField: {f.CSRFToken}}); r.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", r.status)
+	}
+	e.op.mu.Lock()
+	n := e.op.revocations
+	e.op.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d revocations, want 1", n)
+	}
+	thief := e.browser(doors[0])
+	thief.jar[login.SessionCookie] = &copied
+	user(t, thief.fetch("/api")) // stateless: works until the ID token expires
+	e.clock.add(time.Hour)
+	if r := thief.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("copied cookie after expiry: %d, want 401", r.status)
+	}
+}
+
+// TestPlantedSessionCookie: at the root of a host the session cookie is
+// __Host- prefixed (a sibling subdomain cannot set it); elsewhere two
+// session cookies that both open mean no session.
+func TestPlantedSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	root := e.browser(doors[1])
+	root.signIn("/")
+	c := root.jar[login.HostSessionCookie]
+	if c == nil || c.Path != "/" || !c.Secure || c.Domain != "" {
+		t.Fatalf("session cookie at the root %v, want __Host- with Path=/ and Secure", c)
+	}
+	// A planted lw_session (Domain=parent) is not read at the root.
+	planted := e.browser(doors[1])
+	planted.jar["x"] = &http.Cookie{Name: login.SessionCookie, Value: c.Value}
+	if r := planted.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("planted lw_session at the root: %d", r.status)
+	}
+	insecure := newEnv(t, func(_ *login.Config, o *[]login.Option) { *o = append(*o, login.WithInsecureCookies()) })
+	ib := insecure.browser(doors[1])
+	ib.signIn("/")
+	if ib.jar[login.SessionCookie] == nil {
+		t.Fatal("without Secure the session cookie is not lw_session")
+	}
+
+	b := e.browser(doors[0])
+	b.signIn("/")
+	other := e.browser(doors[0])
+	other.signIn("/")
+	b.jar["planted"] = &http.Cookie{Name: login.SessionCookie, Value: other.jar[login.SessionCookie].Value}
+	if r := b.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("two session cookies that open: %d, want 401", r.status)
+	}
+}
+
+// TestCookieBoundToDeployment: a session cookie sealed with the same secret
+// for another client ID does not open.
+func TestCookieBoundToDeployment(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[1])
+	b.signIn("/")
+	for _, tt := range []struct {
+		clientID string
+		want     int
+	}{{testClientID, http.StatusOK}, {"another-client", http.StatusUnauthorized}} {
+		other, err := login.New(login.Config{Issuer: e.op.srv.URL, ClientID: tt.clientID, SessionSecrets: []string{testSessionSecret}}, login.WithClock(e.clock.now), login.WithLogger(discard()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "https://app.example.com/api", nil)
+		r.Header.Set("Accept", "application/json")
+		r.AddCookie(&http.Cookie{Name: login.HostSessionCookie, Value: b.jar[login.HostSessionCookie].Value})
+		w := httptest.NewRecorder()
+		other.Wrap(http.HandlerFunc(app)).ServeHTTP(w, r)
+		if w.Code != tt.want {
+			t.Fatalf("client %s: %d, want %d", tt.clientID, w.Code, tt.want)
+		}
+	}
+}
+
+// TestRefreshLoop: a refreshed ID token that expires within the margin
+// ends the session instead of being refreshed on every request.
+func TestRefreshLoop(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(doors[0])
+	b.signIn("/")
+	e.op.idTTL = 30 * time.Second // within the one-minute margin
+	e.clock.add(time.Hour)
+	if r := b.fetch("/api"); r.status != http.StatusUnauthorized {
+		t.Fatalf("refreshed to a token within the margin: %d, want 401", r.status)
+	}
+	if _, n := e.op.calls(); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
 	}
 }

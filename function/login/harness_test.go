@@ -260,3 +260,12 @@ func user(t testing.TB, r response) (identity.User, string, login.Form) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// sessionName is the session cookie's name at a door: __Host- prefixed at
+// the root of a host.
+func sessionName(d door) string {
+	if d.prefix == "" {
+		return login.HostSessionCookie
+	}
+	return login.SessionCookie
+}

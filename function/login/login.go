@@ -25,6 +25,7 @@ const (
 	DefaultGroupsClaim     = "cognito:groups"
 	DefaultSessionLifetime = 24 * time.Hour
 	DefaultExpiryMargin    = time.Minute
+	MaxExpiryMargin        = time.Hour
 	// TransactionLifetime is how long a sign-in may take, from the redirect
 	// to the provider to the callback.
 	TransactionLifetime = 10 * time.Minute
@@ -107,7 +108,9 @@ func WithSessionSecretSource(s Source) Option { return func(x *Login) { x.keys.s
 func WithSessionLifetime(d time.Duration) Option { return func(x *Login) { x.lifetime = d } }
 
 // WithExpiryMargin refreshes a session this long before its ID token
-// expires (DefaultExpiryMargin).
+// expires (DefaultExpiryMargin). New refuses a margin of MaxExpiryMargin or
+// more (ID tokens commonly live an hour: every request would refresh), and
+// a refreshed ID token that expires within the margin ends the session.
 func WithExpiryMargin(d time.Duration) Option { return func(x *Login) { x.margin = d } }
 
 // WithInsecureCookies leaves Secure off the cookies, for a local run over
@@ -134,14 +137,21 @@ type Login struct {
 	insecure        bool
 	origin          func(*http.Request) string
 
-	keys keySource
-	prov lazyProvider
+	keys     keySource
+	prov     lazyProvider
+	inflight struct {
+		mu sync.Mutex
+		m  map[string]*refreshCall
+	}
 }
 
-// Cookie names. The transaction cookie's name ends with the start of its
-// state, so sign-ins started in two tabs do not overwrite each other.
+// Cookie names. The session cookie is HostSessionCookie when its Path is
+// "/" and it is Secure (not WithInsecureCookies), SessionCookie otherwise.
+// The transaction cookie's name ends with the start of its state, so
+// sign-ins started in two tabs do not overwrite each other.
 const (
 	SessionCookie        = "lw_session"
+	HostSessionCookie    = "__Host-" + SessionCookie
 	transactionCookie    = "lw_tx_"
 	transactionNameChars = 12
 )
@@ -198,14 +208,15 @@ func New(cfg Config, opts ...Option) (*Login, error) {
 			return nil, fmt.Errorf("login: logout URL %q is not an https URL", e)
 		}
 	}
-	if l.lifetime <= 0 || l.margin < 0 {
-		return nil, errors.New("login: the session lifetime must be positive and the expiry margin not negative")
+	if l.lifetime <= 0 || l.margin < 0 || l.margin >= MaxExpiryMargin {
+		return nil, fmt.Errorf("login: the session lifetime must be positive and the expiry margin in [0, %v)", MaxExpiryMargin)
 	}
+	l.keys.bind = keyBinding(c.Issuer, c.ClientID)
 	switch {
 	case l.keys.src != nil && len(c.SessionSecrets) > 0:
 		return nil, errors.New("login: both SessionSecrets and WithSessionSecretSource")
 	case l.keys.src == nil:
-		kr, err := newKeyring(c.SessionSecrets, l.now())
+		kr, err := newKeyring(c.SessionSecrets, l.now(), l.keys.bind)
 		if err != nil {
 			return nil, fmt.Errorf("login: %w", err)
 		}
@@ -237,10 +248,17 @@ func requestOrigin(r *http.Request) string {
 	return "http://" + r.Host
 }
 
+// keyBinding is appended to every HKDF info: the issuer and client ID,
+// length-prefixed, so cookies are bound to the deployment.
+func keyBinding(issuer, clientID string) string {
+	return fmt.Sprintf(" %d:%s %d:%s", len(issuer), issuer, len(clientID), clientID)
+}
+
 // keySource holds the session keys: fixed, or read from a Source.
 type keySource struct {
 	static *keyring
 	src    Source
+	bind   string // keyBinding of the deployment
 	cur    atomic.Pointer[keyring]
 	mu     sync.Mutex
 	tried  time.Time // last read, successful or not
@@ -271,7 +289,7 @@ func (k *keySource) get(ctx context.Context, now time.Time, stale bool, log *slo
 	secrets, err := k.src(ctx)
 	if err == nil {
 		var nkr *keyring
-		if nkr, err = newKeyring(secrets, now); err == nil {
+		if nkr, err = newKeyring(secrets, now, k.bind); err == nil {
 			k.cur.Store(nkr)
 			return nkr, nil
 		}
@@ -288,6 +306,7 @@ type provider struct {
 	oauth      oauth2.Config // without RedirectURL
 	verifier   *oidc.IDTokenVerifier
 	endSession string
+	revocation string // RFC 7009 endpoint; empty when unknown
 }
 
 type lazyProvider struct {
@@ -343,6 +362,7 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 	}
 	var extra struct {
 		EndSession string `json:"end_session_endpoint"`
+		Revocation string `json:"revocation_endpoint"`
 	}
 	_ = op.Claims(&extra)
 	p := &provider{
@@ -354,9 +374,18 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 		},
 		verifier:   op.Verifier(&oidc.Config{ClientID: l.cfg.ClientID, Now: l.now}),
 		endSession: extra.EndSession,
+		revocation: extra.Revocation,
 	}
 	if l.cfg.EndSessionURL != "" {
 		p.endSession = l.cfg.EndSessionURL
+	}
+	if p.revocation == "" && l.cfg.CognitoLogoutURL != "" {
+		// Cognito's discovery lists no revocation endpoint; it is
+		// /oauth2/revoke on the managed login domain.
+		if u, err := url.Parse(l.cfg.CognitoLogoutURL); err == nil {
+			u.Path, u.RawQuery = "/oauth2/revoke", ""
+			p.revocation = u.String()
+		}
 	}
 	return p, nil
 }

@@ -44,7 +44,7 @@ func TestSignIn(t *testing.T) {
 			if r.status != http.StatusFound || r.location() != d.prefix+"/reports/q1?year=2026" {
 				t.Fatalf("callback: %d to %q, want 302 to %q\n%s", r.status, r.location(), d.prefix+"/reports/q1?year=2026", r.body)
 			}
-			s := r.cookie(login.SessionCookie)
+			s := r.cookie(sessionName(d))
 			if s == nil || !s.Secure || !s.HttpOnly || s.SameSite != http.SameSiteLaxMode || s.Path != wantPath {
 				t.Fatalf("session cookie %v, want Secure HttpOnly SameSite=Lax Path=%s", s, wantPath)
 			}
@@ -93,12 +93,12 @@ func TestRefused(t *testing.T) {
 		}, wantStatus: 401},
 		{name: "tampered session cookie", run: func(t *testing.T, e *env, b *browser) response {
 			b.signIn("/")
-			c := b.jar[login.SessionCookie]
+			c := b.jar[sessionName(d)]
 			v := []byte(c.Value)
 			v[len(v)/2] ^= 1
 			c.Value = string(v)
 			r := b.fetch("/api/data")
-			if got := r.cookie(login.SessionCookie); got == nil || got.MaxAge >= 0 {
+			if got := r.cookie(sessionName(d)); got == nil || got.MaxAge >= 0 {
 				t.Error("a bad session cookie is not cleared")
 			}
 			return r
@@ -107,7 +107,7 @@ func TestRefused(t *testing.T) {
 			f := newEnv(t, func(c *login.Config, _ *[]login.Option) { c.SessionSecrets = []string{strings.Repeat("f", 40)} })
 			fb := f.browser(d)
 			fb.signIn("/")
-			b.jar[login.SessionCookie] = fb.jar[login.SessionCookie]
+			b.jar[sessionName(d)] = fb.jar[sessionName(d)]
 			return b.fetch("/api/data")
 		}, wantStatus: 401},
 		{name: "expired session (past its lifetime)", run: func(t *testing.T, e *env, b *browser) response {
@@ -127,7 +127,7 @@ func TestRefused(t *testing.T) {
 			if r := b.navigate(cb.String()); r.status != http.StatusFound {
 				t.Fatalf("first callback %d", r.status)
 			}
-			delete(b.jar, login.SessionCookie)
+			delete(b.jar, sessionName(d))
 			return b.navigate(cb.String())
 		}, wantStatus: 400},
 		{name: "replayed state with the transaction cookie kept", run: func(t *testing.T, e *env, b *browser) response {
@@ -171,7 +171,7 @@ func TestRefused(t *testing.T) {
 			if r.location() != "" {
 				t.Errorf("refusal redirects to %q", r.location())
 			}
-			if c := b.jar[login.SessionCookie]; c != nil && tt.wantStatus != 401 {
+			if c := b.jar[sessionName(d)]; c != nil && tt.wantStatus != 401 {
 				t.Errorf("a session cookie after a refused sign-in")
 			}
 			// A navigation afterwards goes to the provider (once), never

@@ -34,12 +34,13 @@ type testOP struct {
 	key *rsa.PrivateKey
 	now func() time.Time
 
-	mu         sync.Mutex
-	codes      map[string]grant
-	refresh    map[string]string // refresh token → subject
-	secrets    []string          // every code and token issued, for the log test
-	tokenCalls int
-	refreshes  int
+	mu          sync.Mutex
+	codes       map[string]grant
+	refresh     map[string]string // refresh token → subject
+	secrets     []string          // every code and token issued, for the log test
+	tokenCalls  int
+	refreshes   int
+	revocations int
 
 	// Knobs of the refusal tests.
 	idTTL       time.Duration
@@ -49,6 +50,8 @@ type testOP struct {
 	groups      []string
 	refreshSize int // refresh token length
 	endSession  bool
+	rotate      bool          // a refresh voids the refresh token it used
+	slow        time.Duration // each refresh takes this long
 }
 
 type grant struct {
@@ -80,6 +83,7 @@ func (op *testOP) serve(w http.ResponseWriter, r *http.Request) {
 			"issuer":                                op.srv.URL,
 			"authorization_endpoint":                op.srv.URL + "/oauth2/authorize",
 			"token_endpoint":                        op.srv.URL + "/oauth2/token",
+			"revocation_endpoint":                   op.srv.URL + "/oauth2/revoke",
 			"jwks_uri":                              op.srv.URL + "/.well-known/jwks.json",
 			"response_types_supported":              []string{"code"},
 			"subject_types_supported":               []string{"public"},
@@ -96,6 +100,15 @@ func (op *testOP) serve(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(set)
 	case "/oauth2/token":
 		op.token(w, r)
+	case "/oauth2/revoke":
+		op.mu.Lock()
+		defer op.mu.Unlock()
+		if id, secret, ok := r.BasicAuth(); !ok || id != testClientID || secret != testClientSecret {
+			oauthError(w, http.StatusUnauthorized, "invalid_client")
+			return
+		}
+		op.revocations++
+		delete(op.refresh, r.PostFormValue("token"))
 	default:
 		http.NotFound(w, r)
 	}
@@ -138,6 +151,14 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 		}
 		op.refreshes++
 		sub = s
+		if op.rotate {
+			delete(op.refresh, r.PostFormValue("refresh_token"))
+		}
+		if op.slow > 0 {
+			op.mu.Unlock()
+			time.Sleep(op.slow)
+			op.mu.Lock()
+		}
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
 		return

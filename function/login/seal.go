@@ -36,7 +36,10 @@ type keyring struct {
 	loadedAt time.Time
 }
 
-func newKeyring(secrets []string, now time.Time) (*keyring, error) {
+// newKeyring derives the keys of every secret. bind (the issuer and client
+// ID) goes into every HKDF info, so a cookie of another deployment sharing
+// a secret does not open here.
+func newKeyring(secrets []string, now time.Time, bind string) (*keyring, error) {
 	if len(secrets) == 0 {
 		return nil, errors.New("no session secret")
 	}
@@ -47,13 +50,13 @@ func newKeyring(secrets []string, now time.Time) (*keyring, error) {
 		}
 		var k keys
 		var err error
-		if k.session, err = deriveAEAD(s, infoSession); err != nil {
+		if k.session, err = deriveAEAD(s, infoSession+bind); err != nil {
 			return nil, err
 		}
-		if k.transaction, err = deriveAEAD(s, infoTransaction); err != nil {
+		if k.transaction, err = deriveAEAD(s, infoTransaction+bind); err != nil {
 			return nil, err
 		}
-		if k.csrf, err = hkdf.Key(sha256.New, []byte(s), nil, infoCSRF, 32); err != nil {
+		if k.csrf, err = hkdf.Key(sha256.New, []byte(s), nil, infoCSRF+bind, 32); err != nil {
 			return nil, err
 		}
 		kr.all = append(kr.all, k)

@@ -63,7 +63,8 @@ func (l *Login) sealSession(r *http.Request, kr *keyring, s *session) (*http.Coo
 		if s.Refresh == "" {
 			maxAge = min(maxAge, int(time.Unix(s.Expiry, 0).Sub(now)/time.Second))
 		}
-		c := l.cookie(r, SessionCookie, seal(kr.all[0].session, SessionCookie, b), max(maxAge, 1))
+		name := l.sessionName(r)
+		c := l.cookie(r, name, seal(kr.all[0].session, name, b), max(maxAge, 1))
 		if len(c.String()) <= maxCookieBytes {
 			return c, true
 		}
@@ -78,11 +79,23 @@ func (l *Login) sealSession(r *http.Request, kr *keyring, s *session) (*http.Coo
 	}
 }
 
-// readSession returns the session of the first session cookie that opens
-// (another app on a parent path may send one of its own too). bad reports
-// a cookie that none opened.
+// sessionName is the session cookie's name: SessionCookie, with the
+// __Host- prefix when its Path is "/" and it is Secure, so that no sibling
+// subdomain can plant one for this host.
+func (l *Login) sessionName(r *http.Request) string {
+	if !l.insecure && cookiePath(r) == "/" {
+		return HostSessionCookie
+	}
+	return SessionCookie
+}
+
+// readSession returns the session of the one session cookie that opens
+// (another app on a parent path may send one of its own too). More than one
+// that opens means one was planted (by a sibling subdomain, or on a parent
+// path): no session then. bad reports a cookie that none opened.
 func (l *Login) readSession(r *http.Request) (s *session, kr *keyring, bad bool, err error) {
-	cs := r.CookiesNamed(SessionCookie)
+	name := l.sessionName(r)
+	cs := r.CookiesNamed(name)
 	if len(cs) == 0 {
 		return nil, nil, false, nil
 	}
@@ -91,13 +104,21 @@ func (l *Login) readSession(r *http.Request) (s *session, kr *keyring, bad bool,
 		if err != nil {
 			return nil, nil, false, err
 		}
+		var found *session
 		for _, c := range cs {
-			if pt, ok := open(kr, sessionKey, SessionCookie, c.Value); ok {
-				s = new(session)
+			if pt, ok := open(kr, sessionKey, name, c.Value); ok {
+				s := new(session)
 				if json.Unmarshal(pt, s) == nil && s.Subject != "" && s.ID != "" {
-					return s, kr, false, nil
+					if found != nil {
+						l.log.Warn("login: more than one session cookie opens; none is used")
+						return nil, kr, false, nil
+					}
+					found = s
 				}
 			}
+		}
+		if found != nil {
+			return found, kr, false, nil
 		}
 		if stale || l.keys.src == nil {
 			return nil, kr, true, nil

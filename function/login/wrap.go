@@ -43,21 +43,27 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 			s, bad = nil, true
 		}
 		if s != nil && now.Add(l.margin).After(time.Unix(s.Expiry, 0)) {
-			var c *http.Cookie
-			s, c, err = l.refresh(r, kr, s)
-			if err != nil {
+			res := l.refreshOnce(r, kr, s)
+			switch {
+			case res.err != nil:
 				unavailable(w, r)
 				return
-			}
-			if s == nil {
-				bad = true
-			} else {
-				http.SetCookie(w, c)
+			case res.s != nil:
+				s = res.s
+				http.SetCookie(w, res.c)
+			case res.invalidGrant && now.Before(time.Unix(s.Expiry, 0)):
+				// Refused while the ID token is still valid (only within
+				// the margin): most likely another request (another
+				// instance) rotated the refresh token first. Serve with the
+				// old session and leave its cookie alone.
+				l.log.Info("login: refresh refused before expiry; the session is kept as it is", "sub", s.Subject)
+			default:
+				s, bad = nil, true
 			}
 		}
 		if s == nil {
 			if bad {
-				http.SetCookie(w, l.cookie(r, SessionCookie, "", -1))
+				http.SetCookie(w, l.cookie(r, l.sessionName(r), "", -1))
 			}
 			if isNavigation(r) {
 				l.startSignIn(w, r, appPath(r))
@@ -106,10 +112,15 @@ func cookiePath(r *http.Request) string {
 	return "/"
 }
 
-// safePath reports whether p is a path on this origin: one "/" first, no
-// backslash (browsers read it as "/"), no control character or space.
+// maxNext is the longest return path a sign-in keeps; a longer one is
+// dropped for the root, so transaction cookies stay small.
+const maxNext = 512
+
+// safePath reports whether p is a path on this origin, at most maxNext
+// bytes: one "/" first, no backslash (browsers read it as "/"), no control
+// character or space.
 func safePath(p string) bool {
-	if len(p) == 0 || p[0] != '/' || len(p) > 2048 {
+	if len(p) == 0 || p[0] != '/' || len(p) > maxNext {
 		return false
 	}
 	if len(p) > 1 && (p[1] == '/' || p[1] == '\\') {

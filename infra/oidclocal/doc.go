@@ -2,7 +2,8 @@
 // managed login when a WebApp with Login runs on a developer's machine. It is
 // built on zitadel/oidc's op package, with an in-memory op.Storage; it binds
 // nothing itself: the caller serves [Provider.Handler] at Config.Issuer (on
-// loopback, or behind an httptest.Server).
+// loopback, or behind an httptest.Server). New refuses a plain http issuer
+// on a host other than localhost, 127.0.0.1 or ::1.
 //
 // # Endpoints
 //
@@ -97,7 +98,10 @@
 // random bits, which is what ties the post to an authorization request the
 // app started (with its own state, nonce and PKCE); a wrong password shows the
 // form again with "Incorrect username or password." whether or not the user
-// exists (an unknown name costs a bcrypt comparison too). Config.Logger gets a
+// exists (an unknown name costs a bcrypt comparison too, at the highest cost
+// among the users' hashes). A post to /login with an Origin other than the
+// issuer's, or a Sec-Fetch-Site other than same-origin or none, is refused
+// (403), so another site cannot sign a browser in. Config.Logger gets a
 // line per sign-in, refusal and sign-out naming the user, never a password,
 // code, token or cookie; the op package logs refused protocol requests to
 // slog's default logger, also without them (the tests read every line).

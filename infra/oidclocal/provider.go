@@ -107,6 +107,9 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil || (iss.Scheme != "http" && iss.Scheme != "https") || iss.Host == "" || iss.RawQuery != "" || iss.Fragment != "" || iss.User != nil {
 		return nil, fmt.Errorf("oidclocal: issuer %q is not an http(s) URL without query or fragment", cfg.Issuer)
 	}
+	if iss.Scheme == "http" && !isLoopback(iss.Hostname()) {
+		return nil, fmt.Errorf("oidclocal: issuer %q: plain http only on a loopback host (localhost, 127.0.0.1, ::1)", cfg.Issuer)
+	}
 	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
 	cfg.issuerPath = strings.TrimSuffix(iss.Path, "/")
 	users := cfg.Users
@@ -225,6 +228,19 @@ func (p *Provider) Handler() http.Handler { return p.handler }
 // ServeHTTP is Handler().ServeHTTP.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.ServeHTTP(w, r) }
 
+// origin is the issuer's scheme://host[:port].
+func (p *Provider) origin() string {
+	u, err := url.Parse(p.cfg.Issuer)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
 // Issuer is the iss claim and the base URL of the endpoints.
 func (p *Provider) Issuer() string { return p.cfg.Issuer }
 
@@ -322,6 +338,18 @@ func (p *Provider) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) loginPost(w http.ResponseWriter, r *http.Request) {
+	// The form is this provider's own page: refuse a post from another
+	// site (login CSRF, signing the browser in as someone else).
+	if o := r.Header.Get("Origin"); o != "" && o != p.origin() {
+		p.cfg.Logger.Warn("sign-in refused: cross-origin form post")
+		p.errorPage(w, http.StatusForbidden, "Sign-in refused: the form was posted from another site.")
+		return
+	}
+	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" && sfs != "none" {
+		p.cfg.Logger.Warn("sign-in refused: cross-site form post")
+		p.errorPage(w, http.StatusForbidden, "Sign-in refused: the form was posted from another site.")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		p.errorPage(w, http.StatusBadRequest, "The sign-in form cannot be read.")

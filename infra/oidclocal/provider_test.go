@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/oauth2"
 )
 
@@ -860,4 +861,52 @@ func TestCognitoLoginURL(t *testing.T) {
 	a := f.start()
 	u, _ := url.Parse(a.url)
 	f.openForm(f.browser(), f.issuer+"/login?"+u.RawQuery)
+}
+
+// TestHardening: plain http only on loopback, no cross-site form posts to
+// /login, and an unknown user costs a bcrypt check at the users' cost.
+func TestHardening(t *testing.T) {
+	client := ClientConfig{ID: "c", CallbackURLs: []string{appCallback}}
+	if _, err := New(Config{Issuer: "http://idp.example.com", Users: testUsers, Client: client}); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("http issuer on a public host: %v", err)
+	}
+
+	f := newFixture(t, "", func(c *Config) { c.Users = []User{{Name: "dave", Password: daveHash}} })
+	want, _ := bcrypt.Cost([]byte(daveHash))
+	if got, err := bcrypt.Cost(f.p.store.dummy); err != nil || got != want {
+		t.Errorf("dummy hash cost %d (%v), want the users' %d", got, err, want)
+	}
+
+	for _, h := range []map[string]string{{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}} {
+		b := f.browser()
+		id := f.openForm(b, f.start().url)
+		req, _ := http.NewRequest(http.MethodPost, f.issuer+"/login", strings.NewReader(url.Values{"id": {id}, "username": {"dave"}, "password": {"dave's password"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := b.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%v: %d, want 403", h, resp.StatusCode)
+		}
+	}
+	// Same origin still works.
+	b := f.browser()
+	id := f.openForm(b, f.start().url)
+	req, _ := http.NewRequest(http.MethodPost, f.issuer+"/login", strings.NewReader(url.Values{"id": {id}, "username": {"dave"}, "password": {"dave's password"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", f.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := b.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Errorf("same-origin post: %d, want 302 to the app", resp.StatusCode)
+	}
 }

@@ -42,6 +42,7 @@ type storage struct {
 
 	users     map[string]*User // by lower-cased name
 	bySubject map[string]*User
+	dummy     []byte // bcrypt hash at the users' highest cost
 
 	mu       sync.Mutex
 	requests map[string]*authRequest    // by request id
@@ -164,10 +165,21 @@ func newStorage(cfg *Config, users []User) (*storage, error) {
 		refresh:   map[string]*refreshToken{},
 		sessions:  map[string]*browserSession{},
 	}
+	cost := 0
 	for i := range users {
 		u := &users[i]
 		s.users[strings.ToLower(u.Name)] = u
+		if isBcrypt(u.Password) {
+			if c, err := bcrypt.Cost([]byte(u.Password)); err == nil {
+				cost = max(cost, c)
+			}
+		}
 		s.bySubject[u.Subject()] = u
+	}
+	if cost > 0 {
+		if s.dummy, err = bcrypt.GenerateFromPassword([]byte("not a password"), cost); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -200,16 +212,17 @@ func (s *storage) sweep() {
 	}
 }
 
-// dummyHash keeps a sign-in for an unknown user as slow as one for a known
-// user with a bcrypt password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
-
 // checkPassword returns the user when name and password match. Names are
 // case-insensitive, as in a Cognito pool with case-insensitive sign-in.
 func (s *storage) checkPassword(name, password string) (*User, bool) {
 	u, ok := s.users[strings.ToLower(strings.TrimSpace(name))]
 	if !ok {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		// As slow as a known user's bcrypt check: a name's existence
+		// does not show in the response time.
+		// (With plain-text users only, no bcrypt either way.)
+		if s.dummy != nil {
+			_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
+		}
 		return nil, false
 	}
 	if isBcrypt(u.Password) {
