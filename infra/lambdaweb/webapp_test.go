@@ -143,6 +143,19 @@ var configurations = []struct {
 			CloudFront: &lambdaweb.CloudFrontProps{},
 		}
 	}},
+	{name: "login", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		// A synth-only configuration: cdk.json's environments keep basic
+		// auth until the local runner serves Login.
+		return &lambdaweb.WebAppProps{
+			Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop-staging")},
+			CustomDomain: &lambdaweb.CustomDomainProps{
+				DomainName: jsii.String("app.example.com"), Certificate: certificate(s, "Cert1", "eu-west-1"), BasePath: jsii.String("shop"),
+			},
+			CloudFront: &lambdaweb.CloudFrontProps{
+				DomainNames: jsii.Strings("www.example.com", "example.com"), Certificate: certificate(s, "Cert2", "us-east-1"),
+			},
+		}
+	}},
 	{name: "operations", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
 		return &lambdaweb.WebAppProps{
 			Tracing:             jsii.Bool(true),
