@@ -218,6 +218,7 @@ func (p *LoginProps) validate(bad func(string, ...any), basicAuth bool) {
 		m := *v.ToSeconds(nil) / 60
 		if m < lo || m > hi {
 			bad("Login.%s %v min is out of range: Cognito allows %s", name, m, rng)
+			return -1
 		}
 		return m
 	}
