@@ -331,6 +331,9 @@ func (w *WebApp) addLogin(p *LoginProps, stageName *string) {
 			w.UserPoolDomain = w.UserPool.AddDomain(jsii.String("LoginDomain"), opts)
 			domain = w.UserPoolDomain
 			logoutBase = w.UserPoolDomain.BaseUrl(nil)
+			if p.Domain != nil && resolved(p.Domain.DomainName) {
+				logoutBase = jsii.String("https://" + *p.Domain.DomainName)
+			}
 		} else {
 			logoutBase = domainBaseUrl(domain)
 		}

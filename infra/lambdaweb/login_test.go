@@ -169,6 +169,13 @@ func TestLoginCreatedPool(t *testing.T) {
 		}
 	}
 
+	// Local tools learn from the record that the app signs people in.
+	apiID, _ := only(t, tmpl, "AWS::ApiGateway::RestApi")
+	rec, _ := tmpl["Resources"].(map[string]any)[apiID].(map[string]any)["Metadata"].(map[string]any)[lambdaweb.MetadataKey].(map[string]any)
+	if rec["login"] != true {
+		t.Errorf("record %v: want login true", rec)
+	}
+
 	_, domain := only(t, tmpl, "AWS::Cognito::UserPoolDomain")
 	if domain["Domain"] != "shop-staging" {
 		t.Errorf("domain %v, want shop-staging", domain["Domain"])
@@ -473,5 +480,24 @@ func TestLoginThrowaway(t *testing.T) {
 	}
 	if b, _ := json.Marshal(pool["AdminCreateUserConfig"]); string(b) != `{"AllowAdminCreateUserOnly":false}` {
 		t.Errorf("AdminCreateUserConfig %s", b)
+	}
+}
+
+func TestLoginCustomDomain(t *testing.T) {
+	tmpl, _, _ := synth(t, stackOptions{region: "eu-west-1"}, func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{Domain: &lambdaweb.LoginDomainProps{
+			DomainName: jsii.String("login.example.com"), Certificate: certificate(s, "Cert2", "us-east-1"),
+		}}}
+	})
+	_, domain := only(t, tmpl, "AWS::Cognito::UserPoolDomain")
+	if domain["Domain"] != "login.example.com" || domain["CustomDomainConfig"] == nil {
+		t.Errorf("domain %v", domain)
+	}
+	for _, f := range resourcesOf(tmpl, "AWS::Lambda::Function") {
+		if env, ok := f["Properties"].(map[string]any)["Environment"].(map[string]any); ok {
+			if v := env["Variables"].(map[string]any); v[login.ClientIDEnv] != nil && render(v[login.CognitoLogoutURLEnv]) != "https://login.example.com/logout" {
+				t.Errorf("logout URL %s", render(v[login.CognitoLogoutURLEnv]))
+			}
+		}
 	}
 }

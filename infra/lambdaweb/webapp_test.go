@@ -365,6 +365,15 @@ func TestValidation(t *testing.T) {
 		{name: "unknown log level", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{LogLevel: "VERBOSE"}
 		}, want: `LogLevel "VERBOSE" is not a Lambda application log level: use one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL`},
+		{name: "Login custom domain certificate outside us-east-1", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{Domain: &lambdaweb.LoginDomainProps{DomainName: jsii.String("login.example.com"), Certificate: certificate(s, "Cert1", "eu-west-1")}}}
+		}, want: "Login.Domain.Certificate arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001 is in eu-west-1: Cognito's custom domains use certificates in us-east-1; request or import one there"},
+		{name: "Login OIDC with a pool", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop"), Oidc: &lambdaweb.OidcProps{
+				Issuer: jsii.String("https://idp.example.com"), ClientId: jsii.String("app"),
+				ClientSecret: awssecretsmanager.Secret_FromSecretNameV2(s, jsii.String("Idp"), jsii.String("idp")),
+			}}}
+		}, want: "Login.DomainPrefix, Domain, SelfSignUp, Mfa and RemovalPolicy configure a pool the construct creates, but Login.UserPool or Login.Oidc is set: configure those on your provider and drop them here"},
 		{name: "Login with BasicAuth", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{}, Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop")}}
 		}, want: "BasicAuth and Login are both set: an app signs people in one way; drop BasicAuth (Login signs each person in with their own account) or drop Login"},
