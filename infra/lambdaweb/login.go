@@ -340,7 +340,7 @@ func (w *WebApp) addLogin(p *LoginProps, stageName *string) {
 		client := pool.AddClient(jsii.String("LoginClient"), &awscognito.UserPoolClientOptions{
 			GenerateSecret: jsii.Bool(true),
 			// Managed login signs people in; no API of the client's own.
-			AuthFlows: &awscognito.AuthFlow{},
+			AuthFlows: &awscognito.AuthFlow{UserSrp: jsii.Bool(false)},
 			OAuth: &awscognito.OAuthSettings{
 				Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true), ImplicitCodeGrant: jsii.Bool(false), ClientCredentials: jsii.Bool(false)},
 				Scopes:       &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL(), awscognito.OAuthScope_PROFILE()},

@@ -187,6 +187,7 @@ func TestLoginCreatedPool(t *testing.T) {
 		"AllowedOAuthFlowsUserPoolClient": `true`,
 		"AllowedOAuthScopes":              `["openid","email","profile"]`,
 		"GenerateSecret":                  `true`,
+		"ExplicitAuthFlows":               `[]`, // managed login only; rotation excludes ALLOW_REFRESH_TOKEN_AUTH
 		"PreventUserExistenceErrors":      `"ENABLED"`,
 		"EnableTokenRevocation":           `true`,
 		"SupportedIdentityProviders":      `["COGNITO"]`,
