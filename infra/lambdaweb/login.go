@@ -1,7 +1,6 @@
 package lambdaweb
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -427,8 +426,11 @@ func (w *WebApp) newUserPool(p *LoginProps) awscognito.UserPool {
 	}
 	pool := awscognito.NewUserPool(w, jsii.String("UserPool"), props)
 	if p.Mfa != awscognito.Mfa_REQUIRED {
-		acknowledge(pool, "AwsSolutions-COG2",
-			fmt.Sprintf("MFA is %s (Login.Mfa): each user may turn on TOTP; set Login.Mfa to REQUIRED to require it.", p.Mfa))
+		reason := "MFA is OPTIONAL (Login.Mfa, the default): each user may turn on TOTP; set Login.Mfa to REQUIRED to require it."
+		if p.Mfa == awscognito.Mfa_OFF {
+			reason = "MFA is OFF by choice (Login.Mfa): passwords of at least 12 characters of every class only; set Login.Mfa to REQUIRED to require TOTP."
+		}
+		acknowledge(pool, "AwsSolutions-COG2", reason)
 	}
 	const plus = "Threat protection (advanced security) needs Cognito's Plus feature plan, billed per monthly active user above the Essentials plan the pool uses; an internal app's admin-created users, strong passwords and optional TOTP stand instead."
 	acknowledge(pool, "AwsSolutions-COG3", plus)
