@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -64,6 +65,8 @@ type environment struct {
 		SecretName   string   `json:"secretName"` // an existing secret; default: the stack creates one
 		CacheSeconds *float64 `json:"cacheSeconds"`
 	} `json:"basicAuth"`
+	// Login signs people in: see loginConfig.
+	Login      *loginConfig `json:"login"`
 	CloudFront *struct {
 		DomainNames    []string `json:"domainNames"`
 		CertificateArn string   `json:"certificateArn"`
@@ -72,6 +75,26 @@ type environment struct {
 		EnableLogging  bool     `json:"enableLogging"`
 		PriceClass     string   `json:"priceClass"` // "PriceClass_100", "PriceClass_200" or "PriceClass_All"
 	} `json:"cloudFront"`
+}
+
+// loginConfig is an environment's "login" (lambdaweb.LoginProps): a created
+// Cognito pool ({"domainPrefix": "shop-staging"}), an existing one
+// ("userPoolId" and "userPoolDomain", its prefix or custom domain) or any
+// OpenID Connect provider ("oidc").
+type loginConfig struct {
+	DomainPrefix      string   `json:"domainPrefix"`
+	RemovalPolicy     string   `json:"removalPolicy"` // "retain" (default) or "destroy": throwaway environments only
+	Mfa               string   `json:"mfa"`           // "off", "optional" (default) or "required"
+	SelfSignUp        *bool    `json:"selfSignUp"`
+	LocalCallbackUrls []string `json:"localCallbackUrls"` // only in environments marked for local use
+	UserPoolID        string   `json:"userPoolId"`
+	UserPoolDomain    string   `json:"userPoolDomain"`
+	Oidc              *struct {
+		Issuer           string `json:"issuer"`
+		ClientID         string `json:"clientId"`
+		ClientSecretName string `json:"clientSecretName"` // a Secrets Manager secret holding the client secret
+		LogoutURL        string `json:"logoutUrl"`
+	} `json:"oidc"`
 }
 
 // environments reads the context map; an unknown key is an error, so a typo
@@ -189,6 +212,13 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 			p.BasicAuth.ResultsCacheTtl = awscdk.Duration_Seconds(ba.CacheSeconds)
 		}
 	}
+	if l := e.Login; l != nil {
+		lp, err := l.props(scope, name)
+		if err != nil {
+			return nil, err
+		}
+		p.Login = lp
+	}
 	if cf := e.CloudFront; cf != nil {
 		p.CloudFront = &lambdaweb.CloudFrontProps{EnableLogging: jsii.Bool(cf.EnableLogging)}
 		if len(cf.DomainNames) > 0 {
@@ -212,6 +242,52 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 			p.CloudFront.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_ALL
 		default:
 			return nil, fmt.Errorf("environment %q: cloudFront.priceClass %q is unknown: use PriceClass_100, PriceClass_200 or PriceClass_All", name, cf.PriceClass)
+		}
+	}
+	return p, nil
+}
+
+func (l *loginConfig) props(scope constructs.Construct, name string) (*lambdaweb.LoginProps, error) {
+	p := &lambdaweb.LoginProps{SelfSignUp: l.SelfSignUp}
+	if l.DomainPrefix != "" {
+		p.DomainPrefix = jsii.String(l.DomainPrefix)
+	}
+	switch strings.ToLower(l.RemovalPolicy) {
+	case "":
+	case "retain":
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	case "destroy":
+		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
+	default:
+		return nil, fmt.Errorf("environment %q: login.removalPolicy %q is unknown: use \"retain\" or \"destroy\" (throwaway environments only)", name, l.RemovalPolicy)
+	}
+	switch strings.ToLower(l.Mfa) {
+	case "":
+	case "off":
+		p.Mfa = awscognito.Mfa_OFF
+	case "optional":
+		p.Mfa = awscognito.Mfa_OPTIONAL
+	case "required":
+		p.Mfa = awscognito.Mfa_REQUIRED
+	default:
+		return nil, fmt.Errorf("environment %q: login.mfa %q is unknown: use \"off\", \"optional\" or \"required\"", name, l.Mfa)
+	}
+	if len(l.LocalCallbackUrls) > 0 {
+		p.LocalCallbackUrls = jsii.Strings(l.LocalCallbackUrls...)
+	}
+	if l.UserPoolID != "" {
+		p.UserPool = awscognito.UserPool_FromUserPoolId(scope, jsii.String("LoginUserPool"), jsii.String(l.UserPoolID))
+	}
+	if l.UserPoolDomain != "" {
+		p.UserPoolDomain = awscognito.UserPoolDomain_FromDomainName(scope, jsii.String("LoginUserPoolDomain"), jsii.String(l.UserPoolDomain))
+	}
+	if o := l.Oidc; o != nil {
+		p.Oidc = &lambdaweb.OidcProps{Issuer: jsii.String(o.Issuer), ClientId: jsii.String(o.ClientID)}
+		if o.ClientSecretName != "" {
+			p.Oidc.ClientSecret = awssecretsmanager.Secret_FromSecretNameV2(scope, jsii.String("LoginClientSecret"), jsii.String(o.ClientSecretName))
+		}
+		if o.LogoutURL != "" {
+			p.Oidc.LogoutUrl = jsii.String(o.LogoutURL)
 		}
 	}
 	return p, nil

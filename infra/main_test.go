@@ -146,6 +146,8 @@ func TestEnvironmentErrors(t *testing.T) {
 		{name: "typo in a key", envs: map[string]any{"dev": map[string]any{"memorySise": 512}}, want: `cdk.json environment "dev": json: unknown field "memorySise"`},
 		{name: "unknown architecture", envs: map[string]any{"dev": map[string]any{"architecture": "riscv"}}, want: `environment "dev": architecture "riscv" is unknown: use "arm64" or "x86_64"`},
 		{name: "unknown retention", envs: map[string]any{"dev": map[string]any{"logRetentionDays": 10}}, want: `environment "dev": logRetentionDays 10 is not a CloudWatch retention`},
+		{name: "unknown login MFA", envs: map[string]any{"dev": map[string]any{"login": map[string]any{"domainPrefix": "shop", "mfa": "sms"}}}, want: `environment "dev": login.mfa "sms" is unknown: use "off", "optional" or "required"`},
+		{name: "unknown login removal policy", envs: map[string]any{"dev": map[string]any{"login": map[string]any{"domainPrefix": "shop", "removalPolicy": "snapshot"}}}, want: `environment "dev": login.removalPolicy "snapshot" is unknown: use "retain" or "destroy" (throwaway environments only)`},
 		{name: "unknown log level", envs: map[string]any{"dev": map[string]any{"logLevel": "verbose"}}, want: `environment "dev": logLevel "verbose" is not a Lambda application log level: use one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL`},
 	}
 	for _, tt := range tests {
@@ -160,4 +162,24 @@ func TestEnvironmentErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoginEnvironment: cdk.json's "login" key reaches the construct (no
+// environment of cdk.json uses it yet: the local runner does not serve Login).
+func TestLoginEnvironment(t *testing.T) {
+	ctx := map[string]any{"aws:cdk:bundling-stacks": []string{}, "environments": map[string]any{
+		"pr": map[string]any{"login": map[string]any{"domainPrefix": "shop-pr-17", "removalPolicy": "destroy", "mfa": "required"}},
+	}}
+	t.Chdir("..") // the CDK app runs in the module's root
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	if err := build(app); err != nil {
+		t.Fatal(err)
+	}
+	stack := app.Node().FindChild(jsii.String(StackPrefix + "pr")).(awscdk.Stack)
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.HasResource(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+		"DeletionPolicy": "Delete",
+		"Properties":     map[string]any{"MfaConfiguration": "ON", "DeletionProtection": "INACTIVE"},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolDomain"), map[string]any{"Domain": "shop-pr-17"})
 }

@@ -21,6 +21,9 @@ type Record struct {
 	Distribution string `json:"distribution,omitempty"`
 	// Authorizer is the basic-auth authorizer; nil for a public API.
 	Authorizer *AuthorizerRecord `json:"authorizer,omitempty"`
+	// Login is true when the WebApp signs people in (the Login prop): the
+	// function then needs an OpenID provider, which local tools must serve.
+	Login bool `json:"login,omitempty"`
 }
 
 // AuthorizerRecord is what local tools need to run the basic-auth

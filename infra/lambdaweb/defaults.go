@@ -64,6 +64,7 @@ func (p *WebAppProps) defaults() WebAppProps {
 		d.CustomDomain = &cd
 	}
 	d.BasicAuth = d.BasicAuth.defaults()
+	d.Login = d.Login.defaults()
 	d.Monitoring = d.Monitoring.defaults(d.IntegrationTimeout)
 	d.Waf = d.Waf.defaults()
 	if d.Tracing == nil {

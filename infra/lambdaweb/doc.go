@@ -34,6 +34,12 @@
 //   - with BasicAuth: a Go TOKEN authorizer on both methods, built from this
 //     module, reading htpasswd lines (bcrypt) from one Secrets Manager secret,
 //     and 401 gateway responses with WWW-Authenticate;
+//   - with Login: a Cognito user pool (or an existing one, or any OpenID
+//     Connect provider), a managed-login domain, an app client with the
+//     authorization-code grant only whose callback and sign-out URLs are every
+//     front door's, the client secret and a generated session key in Secrets
+//     Manager, and LOGIN_* variables with their ARNs for package
+//     function/login, which may read those two secrets only;
 //   - with Tracing, ReservedConcurrency, Monitoring and Waf: X-Ray, a cap on
 //     concurrency, alarms and a dashboard, and web ACLs.
 //

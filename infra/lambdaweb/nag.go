@@ -33,7 +33,7 @@ func acknowledge(c constructs.IConstruct, rule, reason string, appliesTo ...stri
 	res.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
 }
 
-func acknowledgeAPI(api awsapigateway.RestApi, basicAuth, waf bool) {
+func acknowledgeAPI(api awsapigateway.RestApi, basicAuth, login, waf bool) {
 	const public = "A public web app: pages are for anyone with the URL; turn on BasicAuth for an internal one."
 	acknowledge(api, "AwsSolutions-APIG2",
 		"Every path and method goes to one net/http handler that validates its own input; API Gateway has no model of a web app's requests to check.")
@@ -46,6 +46,12 @@ func acknowledgeAPI(api awsapigateway.RestApi, basicAuth, waf bool) {
 			// APIG4 is met by the Lambda authorizer; COG4 asks for Cognito.
 			acknowledge(m, "AwsSolutions-COG4",
 				"Basic authentication by a Lambda TOKEN authorizer against bcrypt hashes in Secrets Manager: an internal app's users, not a Cognito user pool.")
+			continue
+		}
+		if login {
+			const app = "Login: the app signs people in itself (function/login: an OpenID Connect code flow, then a sealed session cookie checked on every request); API Gateway's authorizers cannot read a cookie session or redirect a browser to sign in."
+			acknowledge(m, "AwsSolutions-APIG4", app)
+			acknowledge(m, "AwsSolutions-COG4", app)
 			continue
 		}
 		acknowledge(m, "AwsSolutions-APIG4", public)

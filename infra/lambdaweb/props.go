@@ -116,6 +116,12 @@ type WebAppProps struct {
 	// hashes in Secrets Manager).
 	// Default: none (public).
 	BasicAuth *BasicAuthProps
+	// Login signs each person in with their own account, through a Cognito
+	// user pool (created, or an existing one) or any OpenID Connect
+	// provider; package function/login does it in the function. Not
+	// together with BasicAuth.
+	// Default: none (public).
+	Login *LoginProps
 	// FunctionProps is an escape hatch for the Lambda function. Environment
 	// is merged with the construct's variables (a key set here wins; the
 	// integration timeout variable stays unless set here); every other

@@ -142,6 +142,14 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 	if d.BasicAuth != nil {
 		d.BasicAuth.validate(bad)
 	}
+	if d.Login != nil {
+		d.Login.validate(bad, d.BasicAuth != nil)
+		for _, key := range loginEnv {
+			if d.Environment != nil && (*d.Environment)[key] != nil || fo.Environment != nil && (*fo.Environment)[key] != nil {
+				bad("%s[%s] is set: the construct sets it with Login; leave it out", map[bool]string{true: "FunctionProps.Environment", false: "Environment"}[fo.Environment != nil && (*fo.Environment)[key] != nil], key)
+			}
+		}
+	}
 	if d.Monitoring != nil {
 		d.Monitoring.validate(bad)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -72,6 +73,23 @@ type WebApp struct {
 	Authorizer awslambda.Function
 	// AuthSecret holds the basic-auth users; nil without BasicAuth.
 	AuthSecret awssecretsmanager.ISecret
+	// UserPool is the user pool the construct created for Login; nil
+	// without Login, or with an existing pool or Oidc.
+	UserPool awscognito.UserPool
+	// UserPoolDomain is the created pool's managed-login domain; nil unless
+	// UserPool is set.
+	UserPoolDomain awscognito.UserPoolDomain
+	// UserPoolClient is the app client the construct added to the pool
+	// (created or existing); nil without Login or with Oidc.
+	UserPoolClient awscognito.UserPoolClient
+	// LoginClientSecret holds the client secret the function reads (a copy
+	// of the Cognito client's, or Oidc.ClientSecret); nil without Login.
+	LoginClientSecret awssecretsmanager.ISecret
+	// SessionSecret seals the session cookies; nil without Login.
+	SessionSecret awssecretsmanager.ISecret
+	// LoginCallbackUrls are the callback URLs registered (or, with Oidc,
+	// to register), one per front door; nil without Login.
+	LoginCallbackUrls []*string
 	// WebAcl is the web ACL the construct created; nil unless Waf.Create.
 	WebAcl awswafv2.CfnWebACL
 	// Alarms are the CloudWatch alarms; empty without Monitoring.
@@ -95,6 +113,8 @@ type WebApp struct {
 
 	// originVerified: the stage URL answers only CloudFront.
 	originVerified bool
+	// cloudFrontAliases are the distribution's domain names; nil without.
+	cloudFrontAliases *[]*string
 }
 
 // NewWebApp provisions the app; props may be nil. It compiles the Go main
@@ -184,7 +204,7 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	}
 	w.RestApi.Root().AddMethod(jsii.String("ANY"), integration, methodOptions)
 	w.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, methodOptions)
-	acknowledgeAPI(w.RestApi, p.BasicAuth != nil, p.Waf != nil && (p.Waf.WebAclArn != nil || *p.Waf.Create))
+	acknowledgeAPI(w.RestApi, p.BasicAuth != nil, p.Login != nil, p.Waf != nil && (p.Waf.WebAclArn != nil || *p.Waf.Create))
 	if api := apiProps.DeployOptions.TracingEnabled; api == nil || !*api {
 		acknowledgeGuard(w.RestApi.DeploymentStage(), "CT.APIGATEWAY.PR.2", guardTracing)
 	}
@@ -205,7 +225,14 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 		w.addCustomDomain(p.CustomDomain)
 	}
 	if p.CloudFront != nil {
-		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth, p.Waf)
+		var loginStage *string
+		if p.Login != nil {
+			loginStage = apiProps.DeployOptions.StageName
+		}
+		w.addCloudFront(p.CloudFront, *p.ResponseStreaming, p.BasicAuth, p.Waf, loginStage)
+	}
+	if p.Login != nil {
+		w.addLogin(p.Login, apiProps.DeployOptions.StageName)
 	}
 	pinPermissions(w)
 	w.record(p)
@@ -235,6 +262,7 @@ func (w *WebApp) record(p WebAppProps) {
 	if p.BasicAuth != nil {
 		rec.Authorizer = w.authRecord(p.BasicAuth)
 	}
+	rec.Login = p.Login != nil
 	// The record's own JSON form, so that the writer and package assembly,
 	// which reads it back, share one set of field names.
 	raw, err := json.Marshal(rec)
@@ -313,7 +341,7 @@ func (w *WebApp) addCustomDomain(cd *CustomDomainProps) {
 	}
 }
 
-func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicAuthProps, waf *WafProps) {
+func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicAuthProps, waf *WafProps, stageName *string) {
 	scope := w
 	// CloudFront waits this long for the first byte and between bytes. A
 	// stream may take longer to start; 60 s is the most CloudFront allows
@@ -331,10 +359,28 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 		headers[restproxy.OriginVerifyHeader] = awscdk.SecretValue_SecretsManager(w.OriginSecret.SecretArn(),
 			&awscdk.SecretsManagerSecretOptions{VersionId: cf.OriginSecretVersionId}).UnsafeUnwrap()
 	}
-	origin := awscloudfrontorigins.NewRestApiOrigin(w.RestApi, &awscloudfrontorigins.RestApiOriginProps{
-		CustomHeaders: &headers,
-		ReadTimeout:   awscdk.Duration_Seconds(jsii.Number(readTimeout)),
-	})
+	var origin awscloudfront.IOrigin
+	if stageName == nil {
+		origin = awscloudfrontorigins.NewRestApiOrigin(w.RestApi, &awscloudfrontorigins.RestApiOriginProps{
+			CustomHeaders: &headers,
+			ReadTimeout:   awscdk.Duration_Seconds(jsii.Number(readTimeout)),
+		})
+	} else {
+		// With Login, the app client lists the distribution's domain, and
+		// the function the client: an origin that refers to the stage
+		// resource (as RestApiOrigin's does) would close a cycle through
+		// the deployment, the methods and the function. The same origin,
+		// from the API's id and the stage's name.
+		origin = awscloudfrontorigins.NewHttpOrigin(awscdk.Fn_Join(jsii.String(""), &[]*string{
+			w.RestApi.RestApiId(), jsii.String(".execute-api."), awscdk.Aws_REGION(), jsii.String("."), awscdk.Aws_URL_SUFFIX(),
+		}), &awscloudfrontorigins.HttpOriginProps{
+			OriginPath:         jsii.String("/" + *stageName),
+			ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+			OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+			CustomHeaders:      &headers,
+			ReadTimeout:        awscdk.Duration_Seconds(jsii.Number(readTimeout)),
+		})
+	}
 	w.CachePolicy = awscloudfront.NewCachePolicy(scope, jsii.String("CachePolicy"), edgeCachePolicy(auth))
 	props := &awscloudfront.DistributionProps{
 		Comment: jsii.String("Go web app: HTTPS in front of the REST API"),
@@ -354,6 +400,7 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 	}
 	if cf.DomainNames != nil && len(*cf.DomainNames) > 0 {
 		props.DomainNames = cf.DomainNames
+		w.cloudFrontAliases = cf.DomainNames
 		props.Certificate = cf.Certificate
 	}
 	var edgeAcl bool

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -141,6 +142,19 @@ var configurations = []struct {
 		return &lambdaweb.WebAppProps{
 			BasicAuth:  &lambdaweb.BasicAuthProps{Realm: jsii.String("Staff only")},
 			CloudFront: &lambdaweb.CloudFrontProps{},
+		}
+	}},
+	{name: "login", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		// A synth-only configuration: cdk.json's environments keep basic
+		// auth until the local runner serves Login.
+		return &lambdaweb.WebAppProps{
+			Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop-staging")},
+			CustomDomain: &lambdaweb.CustomDomainProps{
+				DomainName: jsii.String("app.example.com"), Certificate: certificate(s, "Cert1", "eu-west-1"), BasePath: jsii.String("shop"),
+			},
+			CloudFront: &lambdaweb.CloudFrontProps{
+				DomainNames: jsii.Strings("www.example.com", "example.com"), Certificate: certificate(s, "Cert2", "us-east-1"),
+			},
 		}
 	}},
 	{name: "operations", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
@@ -351,6 +365,51 @@ func TestValidation(t *testing.T) {
 		{name: "unknown log level", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{LogLevel: "VERBOSE"}
 		}, want: `LogLevel "VERBOSE" is not a Lambda application log level: use one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL`},
+		{name: "Login custom domain certificate outside us-east-1", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{Domain: &lambdaweb.LoginDomainProps{DomainName: jsii.String("login.example.com"), Certificate: certificate(s, "Cert1", "eu-west-1")}}}
+		}, want: "Login.Domain.Certificate arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001 is in eu-west-1: Cognito's custom domains use certificates in us-east-1; request or import one there"},
+		{name: "Login OIDC with a pool", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop"), Oidc: &lambdaweb.OidcProps{
+				Issuer: jsii.String("https://idp.example.com"), ClientId: jsii.String("app"),
+				ClientSecret: awssecretsmanager.Secret_FromSecretNameV2(s, jsii.String("Idp"), jsii.String("idp")),
+			}}}
+		}, want: "Login.DomainPrefix, Domain, SelfSignUp, Mfa and RemovalPolicy configure a pool the construct creates, but Login.UserPool or Login.Oidc is set: configure those on your provider and drop them here"},
+		{name: "Login with BasicAuth", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{BasicAuth: &lambdaweb.BasicAuthProps{}, Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop")}}
+		}, want: "BasicAuth and Login are both set: an app signs people in one way; drop BasicAuth (Login signs each person in with their own account) or drop Login"},
+		{name: "Login without a domain", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{}}
+		}, want: `Login.DomainPrefix is not set: the created user pool needs a managed-login domain; give a prefix such as "shop-staging" (https://shop-staging.auth.REGION.amazoncognito.com), or Login.Domain`},
+		{name: "Login prefix format", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("Shop_1")}}
+		}, want: `Login.DomainPrefix "Shop_1" is not a Cognito domain prefix: use 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen, such as "shop-staging"`},
+		{name: "Login prefix ends with a hyphen", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop-")}}
+		}, want: `Login.DomainPrefix "shop-" is not a Cognito domain prefix: use 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen, such as "shop-staging"`},
+		{name: "Login prefix reserved word", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop-cognito")}}
+		}, want: `Login.DomainPrefix "shop-cognito" contains "cognito", which Cognito reserves: choose a prefix without "aws", "amazon" or "cognito"`},
+		{name: "Login OIDC issuer over http", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{Oidc: &lambdaweb.OidcProps{
+				Issuer: jsii.String("http://idp.example.com"), ClientId: jsii.String("app"),
+				ClientSecret: awssecretsmanager.Secret_FromSecretNameV2(s, jsii.String("Idp"), jsii.String("idp")),
+			}}}
+		}, want: `Login.Oidc.Issuer "http://idp.example.com" is not an https URL: OpenID Connect discovery and the ID token's iss need https; give it as https://…`},
+		{name: "Login pool without its domain", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{UserPool: awscognito.UserPool_FromUserPoolId(s, jsii.String("Pool"), jsii.String("eu-west-1_EXAMPLE"))}}
+		}, want: "Login.UserPool is set without Login.UserPoolDomain: managed login needs the pool's domain; give it (awscognito.UserPoolDomain_FromDomainName) too"},
+		{name: "Login ID token validity", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop"), IdTokenValidity: awscdk.Duration_Days(jsii.Number(2))}}
+		}, want: "Login.IdTokenValidity 2880 min is out of range: Cognito allows 5 minutes to 1 day"},
+		{name: "Login refresh token validity", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop"), RefreshTokenValidity: awscdk.Duration_Minutes(jsii.Number(30))}}
+		}, want: "Login.RefreshTokenValidity 30 min is out of range: Cognito allows 60 minutes to 3650 days"},
+		{name: "Login refresh shorter than the ID token", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop"), IdTokenValidity: awscdk.Duration_Hours(jsii.Number(2)), RefreshTokenValidity: awscdk.Duration_Hours(jsii.Number(1))}}
+		}, want: "Login.RefreshTokenValidity 60 min is shorter than the ID or access token's: raise it or shorten those"},
+		{name: "Login environment of our own", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Login: &lambdaweb.LoginProps{DomainPrefix: jsii.String("shop")}, Environment: &map[string]*string{"LOGIN_CLIENT_ID": jsii.String("x")}}
+		}, want: "Environment[LOGIN_CLIENT_ID] is set: the construct sets it with Login; leave it out"},
 		{name: "memory too small", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{MemorySize: jsii.Number(64)}
 		}, want: "MemorySize 64 is out of range: Lambda takes a whole number of MB from 128 to 10240"},
