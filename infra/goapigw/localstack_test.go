@@ -82,9 +82,9 @@ func running(tb testing.TB, a assembly.WebApp) (*stack, *served) {
 // stream at full speed.
 func runningWith(tb testing.TB, a assembly.WebApp, change func(*stackConfig)) (*stack, *served) {
 	tb.Helper()
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	cfg := stackConfig{
-		App: a, AppDir: repoRoot, WorkDir: tb.TempDir(), Log: &lockedWriter{w: &logs},
+		App: a, AppDir: repoRoot, WorkDir: tb.TempDir(), Log: &logs,
 		StageAddr: "127.0.0.1:0", DomainAddr: "127.0.0.1:0", NoThrottle: true,
 	}
 	if change != nil {
@@ -113,17 +113,6 @@ func runningWith(tb testing.TB, a assembly.WebApp, change func(*stackConfig)) (*
 		}
 	})
 	return s, sv
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 type served struct {
