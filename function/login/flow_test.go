@@ -131,6 +131,15 @@ func TestLogout(t *testing.T) {
 				b := e.browser(d)
 				b.signIn("/")
 				_, _, f := user(t, b.navigate("/"))
+				// The page's CSP form-action must allow where the
+				// sign-out redirects: the provider's origin.
+				wantEnds := e.op.srv.URL
+				if tt.name == "with the CSRF token, Cognito" {
+					wantEnds = "https://auth.example.com"
+				}
+				if f.EndsAt != wantEnds {
+					t.Errorf("Form.EndsAt: got %q, want %q", f.EndsAt, wantEnds)
+				}
 				values := url.Values{f.CSRFField: {f.CSRFToken}}
 				if tt.form != nil {
 					values = tt.form(f)

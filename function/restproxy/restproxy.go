@@ -40,6 +40,14 @@ const IntegrationTimeoutEnv = "APIGW_INTEGRATION_TIMEOUT_MS"
 // prefix when the event cannot ("/" for the site root).
 const PrefixHeader = "X-Forwarded-Prefix"
 
+// ForwardedHostHeader is the request header that carries the Host the
+// viewer asked for when CloudFront is in front: the lambdaweb construct's
+// viewer-request function sets it, since CloudFront must send the API's own
+// Host to API Gateway. At the execute-api endpoint the adapter makes one
+// valid value the request's Host (so absolute URLs and sign-in callbacks
+// name the distribution's domain); elsewhere it drops the header.
+const ForwardedHostHeader = "X-Forwarded-Host"
+
 // integrationTimeout is the environment's integration timeout, or the default.
 func integrationTimeout() time.Duration {
 	if ms, err := strconv.Atoi(os.Getenv(IntegrationTimeoutEnv)); err == nil && ms > 0 {

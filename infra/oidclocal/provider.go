@@ -492,7 +492,9 @@ func securityHeaders(w http.ResponseWriter) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer a browser sends
+	// "Origin: null" with the form's own post, which the check refuses.
+	h.Set("Referrer-Policy", "same-origin")
 }
 
 func (p *Provider) renderLogin(w http.ResponseWriter, status int, id, username, errMsg string) {
