@@ -67,6 +67,11 @@ func TestEveryEnvironment(t *testing.T) {
 			if auth {
 				functions, authorizers = 2, 1 // the app and the authorizer
 			}
+			groups := 0
+			if _, ok := env["deployment"]; ok {
+				functions, groups = functions+1, 1 // the pre-traffic hook; CodeDeploy shifts the alias
+			}
+			tmpl.ResourceCountIs(jsii.String("AWS::CodeDeploy::DeploymentGroup"), jsii.Number(float64(groups)))
 			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(functions)))
 			tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Authorizer"), jsii.Number(float64(authorizers)))
 			tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::RestApi"), jsii.Number(1))
@@ -113,7 +118,7 @@ func TestEveryEnvironment(t *testing.T) {
 	}))
 	// Production readiness: alarms to the ops topic, tracing, a cost
 	// ceiling, and a cache policy that keeps the hashed assets at the edge.
-	prod.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
+	prod.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4+3)) // Monitoring's, and the three that roll a deployment back
 	prod.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), assertions.Match_ObjectLike(&map[string]any{
 		"MetricName": "5XXError", "AlarmActions": []any{"arn:aws:sns:eu-west-1:111111111111:ops-alarms"},
 	}))

@@ -72,6 +72,9 @@ type Handler struct {
 	timeout    time.Duration
 	lambdaOpts []lambda.Option
 	origin     *originverify.Verifier
+	metricsSet bool // WithStatusMetrics was given
+	metricsOn  bool
+	metrics    *statusMetrics // nil: no metrics in the request line
 }
 
 // Option configures a Handler.
@@ -128,6 +131,9 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 	}
 	for _, o := range opts {
 		o(w)
+	}
+	if on := w.metricsOn; on || (!w.metricsSet && w.ownLog && os.Getenv("AWS_LAMBDA_LOG_FORMAT") == "JSON") {
+		w.metrics = newStatusMetrics()
 	}
 	return w
 }
@@ -461,14 +467,20 @@ func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time
 	if !h.requestLog {
 		return out, nil
 	}
-	h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "request",
+	now := time.Now()
+	var buf [11]slog.Attr
+	attrs := append(buf[:0],
 		slog.String("method", req.Method),
 		slog.String("path", publicPath),
 		slog.Int("status", status),
 		slog.Int("bytes", n),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.Float64("duration_ms", float64(now.Sub(start).Microseconds())/1000),
 		reqID,
 	)
+	if h.metrics != nil {
+		attrs = h.metrics.appendAttrs(attrs, now, status)
+	}
+	h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "request", attrs...)
 	return out, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -96,6 +97,18 @@ type WebApp struct {
 	LoginCallbackUrls []*string
 	// WebAcl is the web ACL the construct created; nil unless Waf.Create.
 	WebAcl awswafv2.CfnWebACL
+	// Version is the function version this deploy published; nil without
+	// Deployment.
+	Version awslambda.Version
+	// Alias is "live", which both methods invoke; nil without Deployment.
+	Alias awslambda.Alias
+	// DeploymentGroup shifts Alias to each new Version; nil without
+	// Deployment.
+	DeploymentGroup awscodedeploy.LambdaDeploymentGroup
+	// DeploymentHook is the pre-traffic hook; nil without Deployment.
+	DeploymentHook awslambda.Function
+	// DeploymentAlarms roll a deployment back; empty without Deployment.
+	DeploymentAlarms []awscloudwatch.Alarm
 	// Alarms are the CloudWatch alarms; empty without Monitoring.
 	Alarms []awscloudwatch.Alarm
 	// Dashboard is the CloudWatch dashboard; nil without Monitoring or
@@ -194,7 +207,13 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	if *p.ResponseStreaming {
 		mode = awsapigateway.ResponseTransferMode_STREAM
 	}
-	integration := awsapigateway.NewLambdaIntegration(w.Function, &awsapigateway.LambdaIntegrationOptions{
+	var target awslambda.IFunction = w.Function
+	if p.Deployment != nil {
+		// Both methods invoke the alias (the integration URI and the
+		// permissions name its ARN), so CodeDeploy's shift is the traffic's.
+		target = w.addDeployment(p, *apiProps.DeployOptions.StageName, p.BasicAuth != nil || p.Login != nil)
+	}
+	integration := awsapigateway.NewLambdaIntegration(target, &awsapigateway.LambdaIntegrationOptions{
 		Proxy:                jsii.Bool(true),
 		Timeout:              p.IntegrationTimeout,
 		ResponseTransferMode: mode,
