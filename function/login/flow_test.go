@@ -1,6 +1,8 @@
 package login_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/goapigw/webapp/function/login"
 )
@@ -545,5 +549,49 @@ func TestRefreshLoop(t *testing.T) {
 	}
 	if _, n := e.op.calls(); n != 1 {
 		t.Fatalf("%d refreshes, want 1", n)
+	}
+}
+
+// TestPrincipalFromTheEvent: an event whose requestContext names an
+// authorizer principal (which API Gateway sets only from the API's own
+// authorizer, and Login has none: the construct's pre-traffic hook invoking
+// the function directly) is served as that principal without a session;
+// one without is not.
+func TestPrincipalFromTheEvent(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		name       string
+		authorizer map[string]any
+		wantStatus int
+		wantUser   string
+	}{
+		{name: "the hook's principal", authorizer: map[string]any{"principalId": "deployhook"}, wantStatus: 200, wantUser: "deployhook"},
+		{name: "no authorizer", wantStatus: 401},
+		{name: "an authorizer without a principal", authorizer: map[string]any{"claims": "x"}, wantStatus: 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := events.APIGatewayProxyRequest{
+				Resource: "/{proxy+}", Path: "/api", HTTPMethod: "GET",
+				MultiValueHeaders: map[string][]string{"Host": {"deployhook.invalid"}, "Accept": {"application/json"}},
+				PathParameters:    map[string]string{"proxy": "api"},
+				RequestContext: events.APIGatewayProxyRequestContext{Path: "/prod/api", Stage: "prod", DomainName: "deployhook.invalid",
+					HTTPMethod: "GET", Authorizer: tt.authorizer},
+			}
+			payload, _ := json.Marshal(ev)
+			out, err := e.h.Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res events.APIGatewayProxyResponse
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("got %d %s, want %d", res.StatusCode, res.Body, tt.wantStatus)
+			}
+			if tt.wantUser != "" && !strings.Contains(res.Body, `"Subject":"`+tt.wantUser+`"`) {
+				t.Errorf("got %s, want the user %s", res.Body, tt.wantUser)
+			}
+		})
 	}
 }

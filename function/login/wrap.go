@@ -32,6 +32,15 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 			l.loginPage(w, r)
 			return
 		}
+		if p, ok := restproxy.PrincipalFromContext(r.Context()); ok {
+			// The event names a principal: API Gateway sets one only from
+			// the API's own authorizer (Login has none), so this is a
+			// direct invocation by an IAM principal allowed to invoke the
+			// function, such as the construct's pre-traffic hook.
+			ctx := identity.NewContext(r.Context(), identity.User{Subject: p, Name: p})
+			next.ServeHTTP(&privateWriter{ResponseWriter: w}, r.WithContext(ctx))
+			return
+		}
 		s, kr, bad, err := l.readSession(r)
 		if err != nil {
 			unavailable(w, r)
