@@ -337,6 +337,12 @@ func BenchmarkSessionCheck(b *testing.B) {
 	br := e.browser(doors[1])
 	br.signIn("/")
 	cookie := br.jar[login.SessionCookie]
+	if cookie == nil {
+		cookie = br.jar[login.HostSessionCookie]
+	}
+	if cookie == nil {
+		b.Fatal("no session cookie after signing in")
+	}
 	h := e.login.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	req := httptest.NewRequest(http.MethodGet, "/page", nil)
 	req.Header.Set("Cookie", cookie.Name+"="+cookie.Value)
