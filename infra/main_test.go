@@ -67,6 +67,16 @@ func TestEveryEnvironment(t *testing.T) {
 			if auth {
 				functions, authorizers = 2, 1 // the app and the authorizer
 			}
+			pools := 0
+			if l, ok := env["login"].(map[string]any); ok && l["oidc"] == nil {
+				// CDK's custom resource that reads the app client's secret
+				// at deploy time, for the Secrets Manager copy.
+				functions++
+				if l["userPoolId"] == nil {
+					pools = 1
+				}
+			}
+			tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(float64(pools)))
 			groups := 0
 			if _, ok := env["deployment"]; ok {
 				functions, groups = functions+1, 1 // the pre-traffic hook; CodeDeploy shifts the alias
@@ -93,7 +103,10 @@ func TestEveryEnvironment(t *testing.T) {
 			t.Errorf("%s: basic auth %v, want %v (dev stays public, staging asks)", name, got, want)
 		}
 	}
-	for _, name := range []string{"dev", "staging", "prod"} {
+	if _, ok := envs["team"].(map[string]any)["login"]; !ok {
+		t.Error("team: no login; the team's internal app signs people in")
+	}
+	for _, name := range []string{"dev", "staging", "team", "prod"} {
 		if envs[name].(map[string]any)["responseStreaming"] != true {
 			t.Errorf("%s does not stream", name)
 		}
