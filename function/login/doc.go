@@ -36,12 +36,13 @@
 // no backslash, space or control character (so "//evil.example",
 // "/\evil.example" and "https://evil.example" become "/").
 //
-// An event whose requestContext names an authorizer principal (package
-// restproxy's PrincipalFromContext) is served as that user without a
-// session: API Gateway sets a principal only from the API's own authorizer,
-// and the lambdaweb construct gives a WebApp with Login none, so such an
-// event comes from a direct invocation by an IAM principal allowed to invoke
-// the function, such as the construct's pre-traffic hook.
+// With [WithTrustedPrincipal] (FromEnv: TrustedPrincipalEnv, which the
+// lambdaweb construct sets with Deployment), a direct invocation whose event
+// names exactly that principal and a domain name ending in ".invalid" (which
+// API Gateway never sets) is served as that user without a session: the
+// construct's pre-traffic hook smoke-tests a new version so. Any other
+// principal in an event (an authorizer the app's owner added) gets the
+// session check like everyone.
 //
 // # Session
 //
@@ -131,5 +132,9 @@
 // The redirect_uri is the request's origin (https when restproxy saw
 // X-Forwarded-Proto https) and Host, the prefix and CallbackPath; every door's
 // must be registered with the provider. Behind CloudFront the Host API Gateway
-// sees is not the distribution's: use [WithPublicOrigin] there.
+// sees is the API's own: the lambdaweb construct's viewer-request function
+// names the viewer's in X-Forwarded-Host, which restproxy makes the
+// request's Host once the origin secret proves CloudFront sent it. With
+// CloudFront.AllowDirectAccess (no origin secret) the header is dropped: use
+// [WithPublicOrigin] there.
 package login

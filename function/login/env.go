@@ -24,6 +24,10 @@ const (
 	// first current). The local runner sets them; never in AWS.
 	ClientSecretFileEnv  = "LOGIN_CLIENT_SECRET_FILE"
 	SessionSecretFileEnv = "LOGIN_SESSION_SECRET_FILE"
+	// TrustedPrincipalEnv names the principal of direct invocations that
+	// are served without a session (WithTrustedPrincipal): the construct
+	// sets it to its pre-traffic hook's with Deployment.
+	TrustedPrincipalEnv = "LOGIN_TRUSTED_PRINCIPAL"
 )
 
 // FromEnv returns the middleware the function's environment describes, as
@@ -70,6 +74,9 @@ func fromLookup(lookup func(string) (string, bool), opts ...Option) (*Login, err
 		own = append(own, WithSessionSecretSource(File(file)))
 	default:
 		return nil, errors.New("login: " + IssuerEnv + " is set but neither " + SessionSecretArnEnv + " nor " + SessionSecretFileEnv + ": the session cookie needs a secret")
+	}
+	if p := get(TrustedPrincipalEnv); p != "" {
+		own = append(own, WithTrustedPrincipal(p))
 	}
 	l, err := New(cfg, append(own, opts...)...)
 	if err != nil {

@@ -558,30 +558,39 @@ func TestRefreshLoop(t *testing.T) {
 	}
 }
 
-// TestPrincipalFromTheEvent: an event whose requestContext names an
-// authorizer principal (which API Gateway sets only from the API's own
-// authorizer, and Login has none: the construct's pre-traffic hook invoking
-// the function directly) is served as that principal without a session;
-// one without is not.
-func TestPrincipalFromTheEvent(t *testing.T) {
-	e := newEnv(t)
+// TestTrustedPrincipal: with WithTrustedPrincipal, a direct invocation
+// whose event names that principal and an .invalid domain (the construct's
+// pre-traffic hook) is served without a session; any other principal, or
+// the principal at a domain API Gateway could set, gets the session check.
+func TestTrustedPrincipal(t *testing.T) {
+	withTrust := func(_ *login.Config, o *[]login.Option) { *o = append(*o, login.WithTrustedPrincipal("deployhook")) }
 	for _, tt := range []struct {
 		name       string
-		authorizer map[string]any
+		trust      bool
+		principal  string
+		domain     string
 		wantStatus int
-		wantUser   string
 	}{
-		{name: "the hook's principal", authorizer: map[string]any{"principalId": "deployhook"}, wantStatus: 200, wantUser: "deployhook"},
-		{name: "no authorizer", wantStatus: 401},
-		{name: "an authorizer without a principal", authorizer: map[string]any{"claims": "x"}, wantStatus: 401},
+		{name: "the hook", trust: true, principal: "deployhook", domain: "deployhook.invalid", wantStatus: 200},
+		{name: "the hook, not trusted", principal: "deployhook", domain: "deployhook.invalid", wantStatus: 401},
+		{name: "another principal", trust: true, principal: "0f3c-alice-sub", domain: "deployhook.invalid", wantStatus: 401},
+		{name: "the hook's principal through API Gateway", trust: true, principal: "deployhook", domain: "a1b2c3.execute-api.eu-west-1.amazonaws.com", wantStatus: 401},
+		{name: "no principal", trust: true, domain: "deployhook.invalid", wantStatus: 401},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			var opts []envOption
+			if tt.trust {
+				opts = append(opts, withTrust)
+			}
+			e := newEnv(t, opts...)
 			ev := events.APIGatewayProxyRequest{
 				Resource: "/{proxy+}", Path: "/api", HTTPMethod: "GET",
-				MultiValueHeaders: map[string][]string{"Host": {"deployhook.invalid"}, "Accept": {"application/json"}},
+				MultiValueHeaders: map[string][]string{"Host": {tt.domain}, "Accept": {"application/json"}},
 				PathParameters:    map[string]string{"proxy": "api"},
-				RequestContext: events.APIGatewayProxyRequestContext{Path: "/prod/api", Stage: "prod", DomainName: "deployhook.invalid",
-					HTTPMethod: "GET", Authorizer: tt.authorizer},
+				RequestContext:    events.APIGatewayProxyRequestContext{Path: "/prod/api", Stage: "prod", DomainName: tt.domain, HTTPMethod: "GET"},
+			}
+			if tt.principal != "" {
+				ev.RequestContext.Authorizer = map[string]any{"principalId": tt.principal}
 			}
 			payload, _ := json.Marshal(ev)
 			out, err := e.h.Invoke(context.Background(), payload)
@@ -595,8 +604,8 @@ func TestPrincipalFromTheEvent(t *testing.T) {
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("got %d %s, want %d", res.StatusCode, res.Body, tt.wantStatus)
 			}
-			if tt.wantUser != "" && !strings.Contains(res.Body, `"Subject":"`+tt.wantUser+`"`) {
-				t.Errorf("got %s, want the user %s", res.Body, tt.wantUser)
+			if tt.wantStatus == 200 && !strings.Contains(res.Body, `"Subject":"deployhook"`) {
+				t.Errorf("got %s, want the user deployhook", res.Body)
 			}
 		})
 	}

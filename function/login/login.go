@@ -125,6 +125,18 @@ func WithPublicOrigin(f func(*http.Request) string) Option {
 	return func(x *Login) { x.origin = f }
 }
 
+// WithTrustedPrincipal serves a direct invocation of the function that
+// names this principal (requestContext.authorizer.principalId) as that
+// user, without a session: the lambdaweb construct's pre-traffic hook sends
+// such events to a new version before it gets traffic. Only an event whose
+// requestContext.domainName ends in ".invalid" counts, a name API Gateway
+// never sets, and only with this exact principal; API Gateway sets a
+// principal only from an authorizer of the API's own. Anything else goes
+// through the session check. Each such request is logged.
+func WithTrustedPrincipal(principal string) Option {
+	return func(x *Login) { x.trusted = principal }
+}
+
 // Login is the sign-in middleware. Make one with New.
 type Login struct {
 	cfg             Config
@@ -136,6 +148,7 @@ type Login struct {
 	margin          time.Duration
 	insecure        bool
 	origin          func(*http.Request) string
+	trusted         string // WithTrustedPrincipal
 
 	keys     keySource
 	prov     lazyProvider

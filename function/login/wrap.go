@@ -32,12 +32,9 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 			l.loginPage(w, r)
 			return
 		}
-		if p, ok := restproxy.PrincipalFromContext(r.Context()); ok {
-			// The event names a principal: API Gateway sets one only from
-			// the API's own authorizer (Login has none), so this is a
-			// direct invocation by an IAM principal allowed to invoke the
-			// function, such as the construct's pre-traffic hook.
-			ctx := identity.NewContext(r.Context(), identity.User{Subject: p, Name: p})
+		if l.trustedInvocation(r) {
+			l.log.Info("login: a direct invocation served as its principal", "principal", l.trusted, "path", r.URL.Path)
+			ctx := identity.NewContext(r.Context(), identity.User{Subject: l.trusted, Name: l.trusted})
 			next.ServeHTTP(&privateWriter{ResponseWriter: w}, r.WithContext(ctx))
 			return
 		}
@@ -85,6 +82,20 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, formKey{}, &formInfo{kr: kr, sid: s.ID, action: restproxy.PrefixFromContext(r.Context()) + l.cfg.LogoutPath, ends: l.endSessionOrigin()})
 		next.ServeHTTP(&privateWriter{ResponseWriter: w}, r.WithContext(ctx))
 	})
+}
+
+// trustedInvocation reports whether r is a direct invocation by the
+// trusted principal (WithTrustedPrincipal): its event names that principal
+// and a domain name API Gateway never sets.
+func (l *Login) trustedInvocation(r *http.Request) bool {
+	if l.trusted == "" {
+		return false
+	}
+	if p, ok := restproxy.PrincipalFromContext(r.Context()); !ok || p != l.trusted {
+		return false
+	}
+	e, ok := restproxy.RequestFromContext(r.Context())
+	return ok && strings.HasSuffix(e.RequestContext.DomainName, ".invalid")
 }
 
 // isNavigation reports whether the request is a browser loading a page:

@@ -84,6 +84,11 @@ func (h *Handler) verifyOrigin(c *call) (status int, msg string, ok bool) {
 			slog.String("reason", reason), slog.String("path", c.publicPath), c.reqID)
 		return http.StatusForbidden, msgForbiddenOrigin, false
 	}
+	// CloudFront sent it: its X-Forwarded-Host is the viewer's Host.
+	if c.forwardedHost != "" {
+		c.req.Host = c.forwardedHost
+		c.req.Header.Set(ForwardedHostHeader, c.forwardedHost)
+	}
 	return 0, "", true
 }
 

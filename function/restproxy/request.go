@@ -328,15 +328,7 @@ func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Re
 		r.Host = e.RequestContext.DomainName
 	}
 	r.Header.Del("Host")
-	// CloudFront reaches the API with the API's own Host; the construct's
-	// viewer-request function names the viewer's in X-Forwarded-Host. It
-	// is honoured at the execute-api endpoint only (a custom domain's Host
-	// is the viewer's already), as one valid host, and dropped otherwise.
-	if fh := header.Values(ForwardedHostHeader); len(fh) == 1 && !customDomain(e.RequestContext.DomainName) && validHost(fh[0]) {
-		r.Host = fh[0]
-	} else {
-		r.Header.Del(ForwardedHostHeader)
-	}
+
 	if ip := e.RequestContext.Identity.SourceIP; ip != "" {
 		r.RemoteAddr = net.JoinHostPort(ip, "0")
 	}
@@ -356,6 +348,14 @@ func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Re
 		r.Header.Set(PrefixHeader, rt.prefix)
 	}
 	return r, rt, nil
+}
+
+// forwardedHost is the one valid X-Forwarded-Host of a request, or "".
+func forwardedHost(h http.Header) string {
+	if fh := h.Values(ForwardedHostHeader); len(fh) == 1 && validHost(fh[0]) {
+		return fh[0]
+	}
+	return ""
 }
 
 // validHost accepts a host name or address with an optional port, as a Host

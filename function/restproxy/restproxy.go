@@ -304,17 +304,18 @@ func (h *Handler) requestIDAttr(ctx context.Context) slog.Attr {
 // call is one request on its way through the adapter: the handler's
 // request, where it points, and the deadline the adapter answers by.
 type call struct {
-	ctx         context.Context // the request's context: event, prefix, deadline
-	cancel      context.CancelFunc
-	req         *http.Request
-	rt          route
-	start       time.Time
-	deadline    time.Time // the earlier of the integration timeout and the Lambda deadline
-	hasDeadline bool
-	reqID       slog.Attr
-	publicPath  string
-	origin      []string // the request's OriginVerifyHeader values, removed from req
-	ownDomain   bool     // reached through a custom domain, not the execute-api endpoint
+	ctx           context.Context // the request's context: event, prefix, deadline
+	cancel        context.CancelFunc
+	req           *http.Request
+	rt            route
+	start         time.Time
+	deadline      time.Time // the earlier of the integration timeout and the Lambda deadline
+	hasDeadline   bool
+	reqID         slog.Attr
+	publicPath    string
+	origin        []string // the request's OriginVerifyHeader values, removed from req
+	ownDomain     bool     // reached through a custom domain, not the execute-api endpoint
+	forwardedHost string   // a valid X-Forwarded-Host, honoured only from a verified origin
 }
 
 // prepare builds the handler's request from the event; the caller must call
@@ -340,6 +341,11 @@ func (h *Handler) prepare(ctx context.Context, e *events.APIGatewayProxyRequest,
 	}
 	c.origin = req.Header[OriginVerifyHeader]
 	req.Header.Del(OriginVerifyHeader)
+	// The viewer's Host, which CloudFront's viewer-request function names;
+	// verifyOrigin restores it once the origin secret proved CloudFront
+	// sent the request.
+	c.forwardedHost = forwardedHost(req.Header)
+	req.Header.Del(ForwardedHostHeader)
 	c.ownDomain = customDomain(e.RequestContext.DomainName)
 	c.ctx = context.WithValue(req.Context(), prefixKey, rt.prefix)
 	// The fast decoder reads the principal, so asking for it costs no

@@ -104,6 +104,12 @@ func (d *Distribution) key(r *http.Request) string {
 
 // ServeHTTP implements http.Handler.
 func (d *Distribution) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := d.cfg.ViewerHostHeader; h != "" {
+		// The viewer-request function runs first: the cache key sees
+		// what it set.
+		r = r.Clone(r.Context())
+		r.Header.Set(h, r.Host)
+	}
 	key := ""
 	if d.cacheable(r) {
 		key = d.key(r)
@@ -134,9 +140,6 @@ func (d *Distribution) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req.RequestURI = req.URL.RequestURI()
 	req.Host = d.cfg.OriginHost // the viewer's Host is not forwarded
-	if h := d.cfg.ViewerHostHeader; h != "" {
-		req.Header.Set(h, r.Host)
-	}
 	if !d.keys("Authorization") {
 		// CloudFront forwards Authorization only when the key has it.
 		req.Header.Del("Authorization")

@@ -88,7 +88,6 @@ func TestSignInAtEveryDoor(t *testing.T) {
 		{"stage URL", open, open.StageURL + "?date=1993-01-01", open.StageURL + "?date=1993-01-01"},
 		{"stage URL without slash", open, stageBare, open.StageURL},
 		{"custom domain, base path", open, open.DomainURL + "?date=2000-02-29", open.DomainURL + "?date=2000-02-29"},
-		{"CloudFront, open stage", open, open.CloudFrontURL, open.CloudFrontURL},
 	}
 	if !strings.HasSuffix(open.DomainURL, "/team/") {
 		t.Fatalf("the custom domain door is at %s, want it under the base path /team/", open.DomainURL)

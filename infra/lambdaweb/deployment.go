@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/goapigw/webapp/function/login"
 	"github.com/goapigw/webapp/function/restproxy"
 	"github.com/goapigw/webapp/infra/gobuild"
 )
@@ -151,6 +152,11 @@ func (w *WebApp) addDeployment(p WebAppProps, stageName string, signedIn bool) a
 		Description: jsii.String("What the API invokes; CodeDeploy moves it to each new version"),
 	})
 	w.DeploymentHook = w.addDeployHook(d, stageName, signedIn, p.LogRetention, p.LogLevel)
+	if p.Login != nil {
+		// The hook's smoke events are served as its principal, and only
+		// its (package login's WithTrustedPrincipal).
+		w.Function.AddEnvironment(jsii.String(login.TrustedPrincipalEnv), jsii.String(deployHookPrincipal), nil)
+	}
 
 	w.DeploymentAlarms = w.deploymentAlarms(p)
 	for _, a := range w.DeploymentAlarms {

@@ -135,6 +135,16 @@ func TestDeployment(t *testing.T) {
 			if !strings.Contains(hook, `"DEPLOY_HOOK_TARGET":{"Ref":"`+versionID+`"}`) || strings.Contains(hook, "DEPLOY_HOOK_PRINCIPAL") != tt.principal {
 				t.Errorf("hook: got %s, want the version as target, a principal %v", hook, tt.principal)
 			}
+			// With Login the app trusts the hook's principal, and only then.
+			trusts := false
+			for _, fn := range resourcesOf(tmpl, "AWS::Lambda::Function") {
+				if s := jsonOf(fn); strings.Contains(s, `"LOGIN_TRUSTED_PRINCIPAL":"deployhook"`) {
+					trusts = true
+				}
+			}
+			if wantTrust := strings.Contains(tt.name, "login"); trusts != wantTrust {
+				t.Errorf("the app trusts the hook's principal: got %v, want %v", trusts, wantTrust)
+			}
 			policies := jsonOf(resourcesOf(tmpl, "AWS::IAM::Policy"))
 			if !regexp.MustCompile(`"Action":"lambda:InvokeFunction","Effect":"Allow","Resource":\{"Ref":"` + versionID + `"\}`).MatchString(policies) {
 				t.Errorf("the hook may not invoke the new version only: %s", policies)

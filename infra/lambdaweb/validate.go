@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 
+	"github.com/goapigw/webapp/function/login"
 	"github.com/goapigw/webapp/function/restproxy"
 )
 
@@ -267,6 +268,11 @@ func (d *WebAppProps) validateAdapterEnv(fn *awslambda.FunctionProps, fo *awslam
 	for _, key := range []string{restproxy.OriginVerifySecretArnEnv, restproxy.OriginVerifySecretFileEnv} {
 		if d.Environment != nil && (*d.Environment)[key] != nil || fo.Environment != nil && (*fo.Environment)[key] != nil {
 			bad("%s[%s] is set: the construct sets the origin secret with CloudFront, and a value of your own would answer CloudFront 403 or open the API; leave it out (CloudFront.AllowDirectAccess turns the check off)", source(key), key)
+		}
+	}
+	for _, key := range []string{login.TrustedPrincipalEnv, login.ClientSecretFileEnv, login.SessionSecretFileEnv} {
+		if d.Environment != nil && (*d.Environment)[key] != nil || fo.Environment != nil && (*fo.Environment)[key] != nil {
+			bad("%s[%s] is set: it would let a direct invocation skip sign-in, or seal sessions with a secret outside Secrets Manager; leave it out (the construct sets the Login variables, and the local runner the files)", source(key), key)
 		}
 	}
 	if v, ok := env[TransferModeEnv]; ok && (d.Environment != nil && (*d.Environment)[TransferModeEnv] != nil || fo.Environment != nil && (*fo.Environment)[TransferModeEnv] != nil) {

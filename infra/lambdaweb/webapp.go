@@ -519,8 +519,9 @@ const viewerHostCode = `function handler(event) {
 // is kept at the edge and shared; one that says no-cache, no-store or
 // private, or says nothing (the default TTL is 0), reaches the function on
 // every request, as HTML does, revalidating with its ETag. The query string
-// is part of the key; cookies and the other headers are forwarded by the
-// origin request policy without splitting the cache.
+// and the viewer's Host (X-Forwarded-Host, which the viewer-request function
+// sets) are part of the key; cookies and the other headers are forwarded by
+// the origin request policy without splitting the cache.
 //
 // With basic auth the Authorization header joins the key: CloudFront
 // forwards it only then (an origin request policy may not), and a cached
@@ -530,11 +531,14 @@ const viewerHostCode = `function handler(event) {
 // honours a credential longer than API Gateway itself does.
 func edgeCachePolicy(auth *BasicAuthProps) *awscloudfront.CachePolicyProps {
 	p := &awscloudfront.CachePolicyProps{
-		Comment:             jsii.String("Honours the app's Cache-Control; caches nothing it does not mark cacheable"),
-		MinTtl:              awscdk.Duration_Seconds(jsii.Number(0)),
-		DefaultTtl:          awscdk.Duration_Seconds(jsii.Number(0)),
-		MaxTtl:              awscdk.Duration_Days(jsii.Number(365)),
-		HeaderBehavior:      awscloudfront.CacheHeaderBehavior_None(),
+		Comment:    jsii.String("Honours the app's Cache-Control; caches nothing it does not mark cacheable"),
+		MinTtl:     awscdk.Duration_Seconds(jsii.Number(0)),
+		DefaultTtl: awscdk.Duration_Seconds(jsii.Number(0)),
+		MaxTtl:     awscdk.Duration_Days(jsii.Number(365)),
+		// The viewer's Host (the viewer-request function's header) is in
+		// the key: an answer that names the domain it was asked at is
+		// never served at another of the distribution's names.
+		HeaderBehavior:      awscloudfront.CacheHeaderBehavior_AllowList(jsii.String(restproxy.ForwardedHostHeader)),
 		QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_All(),
 		CookieBehavior:      awscloudfront.CacheCookieBehavior_None(),
 		// Compress is on: CloudFront keeps one copy per encoding.
@@ -543,7 +547,7 @@ func edgeCachePolicy(auth *BasicAuthProps) *awscloudfront.CachePolicyProps {
 	}
 	if auth != nil {
 		p.Comment = jsii.String("Honours the app's Cache-Control, keyed by Authorization (basic auth), for at most the authorizer's cache TTL")
-		p.HeaderBehavior = awscloudfront.CacheHeaderBehavior_AllowList(jsii.String("Authorization"))
+		p.HeaderBehavior = awscloudfront.CacheHeaderBehavior_AllowList(jsii.String("Authorization"), jsii.String(restproxy.ForwardedHostHeader))
 		maxTtl := awscdk.Duration_Seconds(jsii.Number(1))
 		if !unresolved(auth.ResultsCacheTtl) && *auth.ResultsCacheTtl.ToSeconds(nil) > 1 {
 			maxTtl = auth.ResultsCacheTtl

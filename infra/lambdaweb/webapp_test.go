@@ -518,6 +518,12 @@ func TestValidation(t *testing.T) {
 		{name: "Environment sets the origin secret", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{}, Environment: &map[string]*string{"ORIGIN_VERIFY_SECRET_FILE": jsii.String("/tmp/x")}}
 		}, want: `Environment[ORIGIN_VERIFY_SECRET_FILE] is set: the construct sets the origin secret with CloudFront, and a value of your own would answer CloudFront 403 or open the API; leave it out (CloudFront.AllowDirectAccess turns the check off)`},
+		{name: "Environment trusts a principal", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{Environment: &map[string]*string{"LOGIN_TRUSTED_PRINCIPAL": jsii.String("ops")}}
+		}, want: `Environment[LOGIN_TRUSTED_PRINCIPAL] is set: it would let a direct invocation skip sign-in, or seal sessions with a secret outside Secrets Manager; leave it out (the construct sets the Login variables, and the local runner the files)`},
+		{name: "escape hatch sets a session secret file", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
+			return &lambdaweb.WebAppProps{FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"LOGIN_SESSION_SECRET_FILE": jsii.String("/tmp/k")}}}
+		}, want: `FunctionProps.Environment[LOGIN_SESSION_SECRET_FILE] is set: it would let a direct invocation skip sign-in, or seal sessions with a secret outside Secrets Manager; leave it out (the construct sets the Login variables, and the local runner the files)`},
 		{name: "origin secret version with direct access", props: func(awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{AllowDirectAccess: jsii.Bool(true), OriginSecretVersionId: jsii.String("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111")}}
 		}, want: `CloudFront.OriginSecretVersionId is set but CloudFront.AllowDirectAccess is true: there is no origin secret to pin; drop one of them`},
@@ -949,7 +955,7 @@ func TestBasicAuth(t *testing.T) {
 	hasResource(t, tmpl, "AWS::CloudFront::CachePolicy", match(map[string]any{"CachePolicyConfig": assertions.Match_ObjectLike(&map[string]any{
 		"DefaultTTL": 0, "MaxTTL": 1, "MinTTL": 0,
 		"ParametersInCacheKeyAndForwardedToOrigin": assertions.Match_ObjectLike(&map[string]any{
-			"HeadersConfig": map[string]any{"HeaderBehavior": "whitelist", "Headers": []string{"Authorization"}},
+			"HeadersConfig": map[string]any{"HeaderBehavior": "whitelist", "Headers": []string{"Authorization", "X-Forwarded-Host"}},
 		}),
 	})}))
 	// APIG4 is met, not acknowledged; COG4 keeps a reason of its own.
@@ -1007,11 +1013,11 @@ func TestEdgeCachePolicy(t *testing.T) {
 		wantHeaders any
 		wantMaxTTL  float64
 	}{
-		{name: "public", props: configuration(t, "cloudfront"), wantHeaders: map[string]any{"HeaderBehavior": "none"}, wantMaxTTL: 31536000},
-		{name: "basic auth", props: configuration(t, "basic-auth"), wantHeaders: map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Authorization"}}, wantMaxTTL: 300},
+		{name: "public", props: configuration(t, "cloudfront"), wantHeaders: map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"X-Forwarded-Host"}}, wantMaxTTL: 31536000},
+		{name: "basic auth", props: configuration(t, "basic-auth"), wantHeaders: map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Authorization", "X-Forwarded-Host"}}, wantMaxTTL: 300},
 		{name: "basic auth, authorizer cache off", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
 			return &lambdaweb.WebAppProps{CloudFront: &lambdaweb.CloudFrontProps{}, BasicAuth: &lambdaweb.BasicAuthProps{ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(0))}}
-		}, wantHeaders: map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Authorization"}}, wantMaxTTL: 1},
+		}, wantHeaders: map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Authorization", "X-Forwarded-Host"}}, wantMaxTTL: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
