@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/goapigw/webapp/function/login"
 	"github.com/goapigw/webapp/function/restproxy"
 	"github.com/goapigw/webapp/function/web"
 )
@@ -37,14 +38,25 @@ func main() {
 		slog.Error("the app did not start", "error", err.Error())
 		os.Exit(1)
 	}
+	// With the construct's Login prop, people sign in before they reach
+	// the app; without it, FromEnv returns nil.
+	signIn, err := login.FromEnv()
+	if err != nil {
+		slog.Error("the app did not start", "error", err.Error())
+		os.Exit(1)
+	}
+	var handler http.Handler = app
+	if signIn != nil {
+		handler = signIn.Wrap(app)
+	}
 	if inLambda {
-		restproxy.Start(app)
+		restproxy.Start(handler)
 		return
 	}
 
 	addr := flag.String("addr", "127.0.0.1:"+cmp.Or(os.Getenv("PORT"), "8080"), "address of the local server")
 	flag.Parse()
-	srv := &http.Server{Addr: *addr, Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "serving the app locally at http://%s/ (not in Lambda: AWS_LAMBDA_RUNTIME_API is unset)\n", *addr)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)

@@ -394,18 +394,3 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 func (l *Login) clientContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, l.client)
 }
-
-// Environment variables the lambdaweb construct sets on the function when its
-// Login prop is on: the provider, the client and the ARNs of the two secrets
-// (never their values; read them with DefaultSecretsManager).
-const (
-	IssuerEnv           = "LOGIN_ISSUER"
-	ClientIDEnv         = "LOGIN_CLIENT_ID"
-	ClientSecretArnEnv  = "LOGIN_CLIENT_SECRET_ARN"
-	SessionSecretArnEnv = "LOGIN_SESSION_SECRET_ARN"
-	// CognitoLogoutURLEnv holds Config.CognitoLogoutURL (Cognito's
-	// https://<domain>/logout); EndSessionURLEnv holds Config.EndSessionURL
-	// (another provider's end-session endpoint). At most one is set.
-	CognitoLogoutURLEnv = "LOGIN_COGNITO_LOGOUT_URL"
-	EndSessionURLEnv    = "LOGIN_END_SESSION_URL"
-)

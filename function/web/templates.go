@@ -25,6 +25,8 @@ output{display:block;min-height:1.6em;margin-top:1rem;font-size:1.2rem}
 small,.small{color:var(--muted);font-size:.9rem}
 a{color:var(--accent)}
 footer{margin-top:2.5rem;border-top:1px solid var(--line);padding-top:1rem}
+footer form{display:inline-flex;margin:0 0 0 .5rem;padding:0;border:0;background:none}
+footer button{padding:.2rem .6rem;font-size:.9rem}
 `
 
 var templates = template.Must(template.New("web").Parse(`
@@ -76,7 +78,7 @@ var templates = template.Must(template.New("web").Parse(`
 <p class="small">This deployment buffers its answers, so a download is capped at Lambda's 6 MB and an answer at API Gateway's 29 s. Turn on response streaming to pass both.</p>
 {{- end}}
 {{- end}}
-<footer><small>Served by an ordinary Go <code>net/http</code> handler on AWS Lambda behind API Gateway.{{if .User}} Signed in as <span id="user">{{.User}}</span>.{{end}}</small></footer>
+<footer><small>Served by an ordinary Go <code>net/http</code> handler on AWS Lambda behind API Gateway.{{if .User}} Signed in as <span id="user">{{.User}}</span>.{{end}}</small>{{.SignOut}}</footer>
 </main>
 {{- if not .NotFound}}
 <script src="{{.Prefix}}/assets/{{.Script}}" defer></script>

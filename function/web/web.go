@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"embed"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goapigw/webapp/function/identity"
+	"github.com/goapigw/webapp/function/login"
 	"github.com/goapigw/webapp/function/restproxy"
 )
 
@@ -259,11 +262,12 @@ type pageData struct {
 	Today    string
 	Style    template.CSS
 	NotFound bool
-	Stream   bool   // show the streaming pages
-	Seconds  int    // the long computation's length
-	Asked    int    // the length asked for, when the deadline made it shorter
-	Within   int    // whole seconds to the request's deadline, with Asked
-	User     string // who logged in, with basic auth; set, the page is private
+	Stream   bool          // show the streaming pages
+	Seconds  int           // the long computation's length
+	Asked    int           // the length asked for, when the deadline made it shorter
+	Within   int           // whole seconds to the request's deadline, with Asked
+	User     string        // who signed in (basic auth or login); set, the page is private
+	SignOut  template.HTML // the sign-out form, with login
 }
 
 func (a *App) data(r *http.Request) pageData {
@@ -285,6 +289,7 @@ func (a *App) data(r *http.Request) pageData {
 		Stream:  a.streaming,
 		Seconds: seconds,
 		User:    user(r),
+		SignOut: signOut(r),
 	}
 }
 
@@ -427,10 +432,18 @@ func matchesETag(header, etag string) bool {
 	return false
 }
 
-// user is the basic-auth user the request was allowed for, or "".
+// user is the name of who signed in (basic auth or login), or "".
 func user(r *http.Request) string {
-	u, _ := restproxy.PrincipalFromContext(r.Context())
-	return u
+	u, _ := identity.UserFromContext(r.Context())
+	return cmp.Or(u.Name, u.Subject)
+}
+
+// signOut is the sign-out form of a request signed in with login, or "".
+func signOut(r *http.Request) template.HTML {
+	if f, ok := login.LogoutForm(r); ok {
+		return f.HTML()
+	}
+	return ""
 }
 
 // acceptsGzip is the adapter's rule, so the app and the adapter never

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/goapigw/webapp/function/identity"
 	"github.com/goapigw/webapp/function/restproxy"
 	"github.com/goapigw/webapp/internal/golden"
 )
@@ -340,6 +341,45 @@ func TestPngSize(t *testing.T) {
 			w, h, err := pngSize(tt.data)
 			if (err != nil) != tt.wantErr || w != tt.wantW || h != tt.wantH {
 				t.Errorf("got %d×%d, %v; want %d×%d, error %v", w, h, err, tt.wantW, tt.wantH, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestSignedInUserIsNamed: a user that login (or any middleware) puts in
+// the context through package identity is named, escaped, and makes the
+// page private, like a basic-auth principal.
+func TestSignedInUserIsNamed(t *testing.T) {
+	a := newApp(t, fixedNow)
+	tests := []struct {
+		name string
+		user *identity.User
+		want string // in the body; "" for no name at all
+	}{
+		{name: "name", user: &identity.User{Subject: "0f3c", Name: "Zoë <Admin>"}, want: `<span id="user">Zoë &lt;Admin&gt;</span>`},
+		{name: "subject only", user: &identity.User{Subject: "0f3c-77"}, want: `<span id="user">0f3c-77</span>`},
+		{name: "nobody", user: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.user != nil {
+				r = r.WithContext(identity.NewContext(r.Context(), *tt.user))
+			}
+			w := httptest.NewRecorder()
+			a.ServeHTTP(w, r)
+			body := w.Body.String()
+			if tt.want == "" {
+				if strings.Contains(body, "Signed in as") {
+					t.Errorf("got a signed-in footer for nobody")
+				}
+				return
+			}
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("got no %s in the page", tt.want)
+			}
+			if got := w.Header().Get("Cache-Control"); !strings.Contains(got, "private") {
+				t.Errorf("Cache-Control: got %q, want private", got)
 			}
 		})
 	}
