@@ -100,6 +100,7 @@ func Start(dir, addr string) (*Server, error) {
 	s.cmd = exec.Command(bin, "--access", AccessKey, "--secret", SecretKey, "--region", Region,
 		"--port", addr, "--quiet", "posix", dir)
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start versitygw: %w", err)
 	}

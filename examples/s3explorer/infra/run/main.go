@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,29 +26,37 @@ import (
 	"example.com/s3explorer/infra/locals3"
 )
 
-const (
-	addr    = "127.0.0.1:9100"
-	dataDir = "local/data"
-	envFile = "local/env.json"
-	users   = "local/users"
-)
+// options are where run keeps things; tests give their own.
+type options struct {
+	Addr    string // the S3 server's address
+	DataDir string // its objects
+	EnvFile string // the -env-vars file written for the runner
+	Users   string // the -users file
+	// Ready, if set, is told the S3 server's URL once it is seeded.
+	Ready func(url string)
+	// Output receives the runner's output. Default: this process's.
+	Output io.Writer
+}
+
+var defaults = options{Addr: "127.0.0.1:9100", DataDir: "local/data", EnvFile: "local/env.json", Users: "local/users"}
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, defaults, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "run:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+// run serves until ctx ends or the runner exits.
+func run(ctx context.Context, o options, args []string) error {
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return err
 	}
 	start := time.Now()
-	fmt.Fprintf(os.Stderr, "local S3: versitygw %s on %s, data in %s (the first build takes minutes)\n", locals3.Version, addr, dataDir)
-	srv, err := locals3.Start(dataDir, addr)
+	fmt.Fprintf(os.Stderr, "local S3: versitygw %s on %s, data in %s (the first build takes minutes)\n", locals3.Version, o.Addr, o.DataDir)
+	srv, err := locals3.Start(o.DataDir, o.Addr)
 	if err != nil {
 		return err
 	}
@@ -60,20 +69,26 @@ func run(args []string) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "local S3: ready in %v\n", time.Since(start).Round(time.Millisecond))
+	if o.Ready != nil {
+		o.Ready(srv.URL)
+	}
 	env, err := json.MarshalIndent(map[string]any{"Parameters": srv.Env()}, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(envFile, append(env, '\n'), 0o600); err != nil {
+	if err := os.WriteFile(o.EnvFile, append(env, '\n'), 0o600); err != nil {
 		return err
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		return errors.New("the go command is not on PATH")
 	}
-	abs, _ := filepath.Abs(users)
-	cmd := exec.Command(goBin, append([]string{"tool", "goapigw", "-env-vars", envFile, "-users", abs}, args...)...)
+	abs, _ := filepath.Abs(o.Users)
+	cmd := exec.Command(goBin, append([]string{"tool", "goapigw", "-env-vars", o.EnvFile, "-users", abs}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if o.Output != nil {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, o.Output, o.Output
+	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
