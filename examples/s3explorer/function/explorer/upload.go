@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"path"
 	"sort"
@@ -36,16 +37,19 @@ func (e *Explorer) uploadForm(w http.ResponseWriter, r *http.Request, b Bucket, 
 			return
 		}
 		key := prefix + name
+		// After the upload, S3 sends the browser back to the object's page.
+		back := origin(r) + e.link(r, "o", b.Name, key)
 		post, err := e.presign.PresignPostObject(r.Context(), &s3.PutObjectInput{Bucket: aws.String(b.Name), Key: aws.String(key)},
 			func(o *s3.PresignPostOptions) {
 				o.Expires = PresignExpiry
-				o.Conditions = []any{[]any{"content-length-range", 0, 5 << 30}}
+				o.Conditions = []any{[]any{"content-length-range", 0, 5 << 30}, map[string]string{"success_action_redirect": back}}
 			})
 		if err != nil {
 			e.fail(w, r, "s3:PutObject", b.Name, key, err)
 			return
 		}
 		u.Name, u.PostURL = name, post.URL
+		post.Values["success_action_redirect"] = back
 		keys := make([]string, 0, len(post.Values))
 		for k := range post.Values {
 			keys = append(keys, k)
@@ -56,6 +60,20 @@ func (e *Explorer) uploadForm(w http.ResponseWriter, r *http.Request, b Bucket, 
 		}
 	}
 	e.page(w, r, http.StatusOK, "upload", pageData{Title: "Upload to " + b.Name + "/" + prefix, Crumbs: e.crumbs(r, b, prefix), Upload: u})
+}
+
+// origin is the scheme and host the browser used: https, except on a
+// loopback host (a local run).
+func origin(r *http.Request) string {
+	host := r.Host
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	if ip := net.ParseIP(h); h == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return "http://" + host
+	}
+	return "https://" + host
 }
 
 // checkName refuses names that would leave the folder or make odd keys.
