@@ -492,7 +492,9 @@ func securityHeaders(w http.ResponseWriter) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer, Chromium sends
+	// "Origin: null" on the sign-in form's own POST, which loginPost refuses.
+	h.Set("Referrer-Policy", "same-origin")
 }
 
 func (p *Provider) renderLogin(w http.ResponseWriter, status int, id, username, errMsg string) {
