@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -34,6 +35,8 @@ type options struct {
 	Users   string // the -users file
 	// Ready, if set, is told the S3 server's URL once it is seeded.
 	Ready func(url string)
+	// Env is added to the function's environment (tests).
+	Env map[string]string
 	// Output receives the runner's output. Default: this process's.
 	Output io.Writer
 }
@@ -72,7 +75,9 @@ func run(ctx context.Context, o options, args []string) error {
 	if o.Ready != nil {
 		o.Ready(srv.URL)
 	}
-	env, err := json.MarshalIndent(map[string]any{"Parameters": srv.Env()}, "", "  ")
+	vars := srv.Env()
+	maps.Copy(vars, o.Env)
+	env, err := json.MarshalIndent(map[string]any{"Parameters": vars}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -83,8 +88,12 @@ func run(ctx context.Context, o options, args []string) error {
 	if err != nil {
 		return errors.New("the go command is not on PATH")
 	}
-	abs, _ := filepath.Abs(o.Users)
-	cmd := exec.Command(goBin, append([]string{"tool", "goapigw", "-env-vars", o.EnvFile, "-users", abs}, args...)...)
+	flags := []string{"tool", "goapigw", "-env-vars", o.EnvFile}
+	if o.Users != "" {
+		abs, _ := filepath.Abs(o.Users)
+		flags = append(flags, "-users", abs)
+	}
+	cmd := exec.Command(goBin, append(flags, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if o.Output != nil {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, o.Output, o.Output
