@@ -34,7 +34,7 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 	@# figures the tests measure, every failure in full, and, last, what was
 	@# skipped and why (internal/skipsummary reads the -v log).
 	@status=0; go test -count=1 -v $(PKGS) > bin/test.log 2>&1 || status=$$?; \
-	grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view|proactive controls|goapigw|watch: edit|local sign-in|session cookie)' bin/test.log || true; \
+	grep -E '^(ok|FAIL|page cost|load through|embedding|download through|streaming 50 MB|invocations per first view|proactive controls|goapigw|watch: edit|local sign-in|session cookie|deploy hook)' bin/test.log || true; \
 	if [ $$status -ne 0 ]; then \
 		echo "--- failures (full log: bin/test.log) ---"; \
 		grep -E -B2 -A40 -- '^\s*--- FAIL|^panic:' bin/test.log | head -300; \

@@ -46,6 +46,38 @@ func main() {
 	}
 	fmt.Fprintf(&doc, "## Adapters: event JSON in, response JSON out\n\nThe same handler (the sample app, a form POST, and `/ping`, which writes four bytes and so shows the adapter's own cost) and the same events behind each adapter, called as the Lambda runtime calls it (`Invoke`). `-2` rows ran at GOMAXPROCS=2; the others at 1, which `restproxy.Start` sets for a 1,024 MB function (Lambda gives about one vCPU per 1,769 MB).\n\n```\n%s```\n\n", stat)
 
+	log.Println("the status metrics in the request line (go test -bench RequestLine)")
+	raw, err = exec.Command("go", "test", "-run", "^$", "-bench", "RequestLine", "-benchmem", "-count", "6", "-cpu", "1", ".").CombinedOutput()
+	if err != nil {
+		log.Fatalf("go test -bench RequestLine: %v\n%s", err, raw)
+	}
+	if err := os.WriteFile(benchFile, raw, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	stat, err = exec.Command("go", "tool", "benchstat", "-col", "/metrics", benchFile).CombinedOutput()
+	if err != nil {
+		log.Fatalf("benchstat: %v\n%s", err, stat)
+	}
+	fmt.Fprintf(&doc, "## Status metrics: the embedded-metric document in the request line\n\nThe `/ping` request with its request line written as JSON to `io.Discard`, without and with the status metrics (`restproxy.WithStatusMetrics`); the difference is what the metrics cost a request.\n\n```\n%s```\n\n", stat)
+	fmt.Print(string(stat))
+
+	log.Println("checking a sign-in session per request (go test -bench SessionCheck ./function/login)")
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "SessionCheck", "-benchmem", "-count", "6", "-cpu", "1", "./function/login")
+	cmd.Dir = root
+	raw, err = cmd.CombinedOutput()
+	if err != nil {
+		log.Fatalf("go test -bench SessionCheck: %v\n%s", err, raw)
+	}
+	if err := os.WriteFile(benchFile, raw, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	stat, err = exec.Command("go", "tool", "benchstat", benchFile).CombinedOutput()
+	if err != nil {
+		log.Fatalf("benchstat: %v\n%s", err, stat)
+	}
+	fmt.Fprintf(&doc, "## Sign-in: checking the session of a request\n\nWhat `login.Wrap` adds to a request with a valid session cookie: read it, open it (AES-256-GCM), decode, check its times, put the user in the context. No call to the provider.\n\n```\n%s```\n\n", stat)
+	fmt.Print(string(stat))
+
 	log.Println("bootstrap sizes")
 	doc.WriteString(sizes())
 

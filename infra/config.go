@@ -66,7 +66,18 @@ type environment struct {
 		CacheSeconds *float64 `json:"cacheSeconds"`
 	} `json:"basicAuth"`
 	// Login signs people in: see loginConfig.
-	Login      *loginConfig `json:"login"`
+	Login *loginConfig `json:"login"`
+	// Deployment deploys through CodeDeploy (lambdaweb.DeploymentProps).
+	Deployment *struct {
+		// Config is a CodeDeploy configuration name such as
+		// "Linear10PercentEvery1Minute"; default Canary10Percent5Minutes
+		// in the environment named prod, AllAtOnce elsewhere.
+		Config     string `json:"config"`
+		SmokeTests []struct {
+			Path   string   `json:"path"`
+			Status *float64 `json:"status"`
+		} `json:"smokeTests"`
+	} `json:"deployment"`
 	CloudFront *struct {
 		DomainNames    []string `json:"domainNames"`
 		CertificateArn string   `json:"certificateArn"`
@@ -133,6 +144,7 @@ func environments(app awscdk.App) (map[string]environment, []string, error) {
 // props turns an environment into construct props; scope holds the imported
 // certificates and zones (from attributes: synth makes no AWS calls).
 func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.WebAppProps, error) {
+	envName := name
 	p := &lambdaweb.WebAppProps{
 		MemorySize:           e.MemorySize,
 		StageName:            e.StageName,
@@ -147,6 +159,27 @@ func (e environment) props(scope constructs.Construct, name string) (*lambdaweb.
 		p.Monitoring = &lambdaweb.MonitoringProps{ServerErrorRate: m.ServerErrorRate, Dashboard: m.Dashboard}
 		if m.AlarmTopicArn != "" {
 			p.Monitoring.AlarmTopic = awssns.Topic_FromTopicArn(scope, jsii.String("AlarmTopic"), jsii.String(m.AlarmTopicArn))
+		}
+	}
+	if d := e.Deployment; d != nil {
+		name := d.Config
+		if name == "" {
+			name = "AllAtOnce"
+			if envName == "prod" {
+				name = "Canary10Percent5Minutes"
+			}
+		}
+		cfg, ok := lambdaweb.DeploymentConfigNamed(name)
+		if !ok {
+			return nil, fmt.Errorf("cdk.json environment %q: deployment.config %q is not a CodeDeploy configuration this app knows; use one of %s", envName, name, lambdaweb.DeploymentConfigNames())
+		}
+		p.Deployment = &lambdaweb.DeploymentProps{Config: cfg}
+		if d.SmokeTests != nil {
+			tests := make([]*lambdaweb.SmokeTest, len(d.SmokeTests))
+			for i, t := range d.SmokeTests {
+				tests[i] = &lambdaweb.SmokeTest{Path: jsii.String(t.Path), Status: t.Status}
+			}
+			p.Deployment.SmokeTests = &tests
 		}
 	}
 	if w := e.Waf; w != nil {

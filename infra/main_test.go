@@ -67,6 +67,21 @@ func TestEveryEnvironment(t *testing.T) {
 			if auth {
 				functions, authorizers = 2, 1 // the app and the authorizer
 			}
+			pools := 0
+			if l, ok := env["login"].(map[string]any); ok && l["oidc"] == nil {
+				// CDK's custom resource that reads the app client's secret
+				// at deploy time, for the Secrets Manager copy.
+				functions++
+				if l["userPoolId"] == nil {
+					pools = 1
+				}
+			}
+			tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(float64(pools)))
+			groups := 0
+			if _, ok := env["deployment"]; ok {
+				functions, groups = functions+1, 1 // the pre-traffic hook; CodeDeploy shifts the alias
+			}
+			tmpl.ResourceCountIs(jsii.String("AWS::CodeDeploy::DeploymentGroup"), jsii.Number(float64(groups)))
 			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(functions)))
 			tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Authorizer"), jsii.Number(float64(authorizers)))
 			tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::RestApi"), jsii.Number(1))
@@ -88,7 +103,10 @@ func TestEveryEnvironment(t *testing.T) {
 			t.Errorf("%s: basic auth %v, want %v (dev stays public, staging asks)", name, got, want)
 		}
 	}
-	for _, name := range []string{"dev", "staging", "prod"} {
+	if _, ok := envs["team"].(map[string]any)["login"]; !ok {
+		t.Error("team: no login; the team's internal app signs people in")
+	}
+	for _, name := range []string{"dev", "staging", "team", "prod"} {
 		if envs[name].(map[string]any)["responseStreaming"] != true {
 			t.Errorf("%s does not stream", name)
 		}
@@ -113,7 +131,7 @@ func TestEveryEnvironment(t *testing.T) {
 	}))
 	// Production readiness: alarms to the ops topic, tracing, a cost
 	// ceiling, and a cache policy that keeps the hashed assets at the edge.
-	prod.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
+	prod.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4+3)) // Monitoring's, and the three that roll a deployment back
 	prod.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), assertions.Match_ObjectLike(&map[string]any{
 		"MetricName": "5XXError", "AlarmActions": []any{"arn:aws:sns:eu-west-1:111111111111:ops-alarms"},
 	}))

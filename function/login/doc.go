@@ -36,6 +36,13 @@
 // no backslash, space or control character (so "//evil.example",
 // "/\evil.example" and "https://evil.example" become "/").
 //
+// An event whose requestContext names an authorizer principal (package
+// restproxy's PrincipalFromContext) is served as that user without a
+// session: API Gateway sets a principal only from the API's own authorizer,
+// and the lambdaweb construct gives a WebApp with Login none, so such an
+// event comes from a direct invocation by an IAM principal allowed to invoke
+// the function, such as the construct's pre-traffic hook.
+//
 // # Session
 //
 // The session is a cookie (SessionCookie) sealed with AES-256-GCM: subject,

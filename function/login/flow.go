@@ -1,6 +1,7 @@
 package login
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -494,6 +495,23 @@ func (l *Login) revoke(r *http.Request, s *session) {
 	if res.StatusCode != http.StatusOK {
 		l.log.Warn("login: revoking the refresh token failed", "sub", s.Subject, "status", res.StatusCode)
 	}
+}
+
+// endSessionOrigin is the origin a sign-out redirects to: Cognito's
+// logout URL's, the end-session URL's, the discovered end-session
+// endpoint's when discovery has run, else the issuer's.
+func (l *Login) endSessionOrigin() string {
+	end := cmp.Or(l.cfg.CognitoLogoutURL, l.cfg.EndSessionURL)
+	if end == "" {
+		if p := l.prov.p.Load(); p != nil {
+			end = p.endSession
+		}
+	}
+	u, err := url.Parse(cmp.Or(end, l.cfg.Issuer))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // endSessionURL is where a sign-out ends: Cognito's /logout, the

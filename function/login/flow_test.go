@@ -1,6 +1,8 @@
 package login_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/goapigw/webapp/function/login"
 )
@@ -131,6 +135,15 @@ func TestLogout(t *testing.T) {
 				b := e.browser(d)
 				b.signIn("/")
 				_, _, f := user(t, b.navigate("/"))
+				// The page's CSP form-action must allow where the
+				// sign-out redirects: the provider's origin.
+				wantEnds := e.op.srv.URL
+				if tt.name == "with the CSRF token, Cognito" {
+					wantEnds = "https://auth.example.com"
+				}
+				if f.EndsAt != wantEnds {
+					t.Errorf("Form.EndsAt: got %q, want %q", f.EndsAt, wantEnds)
+				}
 				values := url.Values{f.CSRFField: {f.CSRFToken}}
 				if tt.form != nil {
 					values = tt.form(f)
@@ -324,6 +337,12 @@ func BenchmarkSessionCheck(b *testing.B) {
 	br := e.browser(doors[1])
 	br.signIn("/")
 	cookie := br.jar[login.SessionCookie]
+	if cookie == nil {
+		cookie = br.jar[login.HostSessionCookie]
+	}
+	if cookie == nil {
+		b.Fatal("no session cookie after signing in")
+	}
 	h := e.login.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	req := httptest.NewRequest(http.MethodGet, "/page", nil)
 	req.Header.Set("Cookie", cookie.Name+"="+cookie.Value)
@@ -536,5 +555,49 @@ func TestRefreshLoop(t *testing.T) {
 	}
 	if _, n := e.op.calls(); n != 1 {
 		t.Fatalf("%d refreshes, want 1", n)
+	}
+}
+
+// TestPrincipalFromTheEvent: an event whose requestContext names an
+// authorizer principal (which API Gateway sets only from the API's own
+// authorizer, and Login has none: the construct's pre-traffic hook invoking
+// the function directly) is served as that principal without a session;
+// one without is not.
+func TestPrincipalFromTheEvent(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		name       string
+		authorizer map[string]any
+		wantStatus int
+		wantUser   string
+	}{
+		{name: "the hook's principal", authorizer: map[string]any{"principalId": "deployhook"}, wantStatus: 200, wantUser: "deployhook"},
+		{name: "no authorizer", wantStatus: 401},
+		{name: "an authorizer without a principal", authorizer: map[string]any{"claims": "x"}, wantStatus: 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := events.APIGatewayProxyRequest{
+				Resource: "/{proxy+}", Path: "/api", HTTPMethod: "GET",
+				MultiValueHeaders: map[string][]string{"Host": {"deployhook.invalid"}, "Accept": {"application/json"}},
+				PathParameters:    map[string]string{"proxy": "api"},
+				RequestContext: events.APIGatewayProxyRequestContext{Path: "/prod/api", Stage: "prod", DomainName: "deployhook.invalid",
+					HTTPMethod: "GET", Authorizer: tt.authorizer},
+			}
+			payload, _ := json.Marshal(ev)
+			out, err := e.h.Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res events.APIGatewayProxyResponse
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("got %d %s, want %d", res.StatusCode, res.Body, tt.wantStatus)
+			}
+			if tt.wantUser != "" && !strings.Contains(res.Body, `"Subject":"`+tt.wantUser+`"`) {
+				t.Errorf("got %s, want the user %s", res.Body, tt.wantUser)
+			}
+		})
 	}
 }

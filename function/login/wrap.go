@@ -32,6 +32,15 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 			l.loginPage(w, r)
 			return
 		}
+		if p, ok := restproxy.PrincipalFromContext(r.Context()); ok {
+			// The event names a principal: API Gateway sets one only from
+			// the API's own authorizer (Login has none), so this is a
+			// direct invocation by an IAM principal allowed to invoke the
+			// function, such as the construct's pre-traffic hook.
+			ctx := identity.NewContext(r.Context(), identity.User{Subject: p, Name: p})
+			next.ServeHTTP(&privateWriter{ResponseWriter: w}, r.WithContext(ctx))
+			return
+		}
 		s, kr, bad, err := l.readSession(r)
 		if err != nil {
 			unavailable(w, r)
@@ -73,7 +82,7 @@ func (l *Login) Wrap(next http.Handler) http.Handler {
 			return
 		}
 		ctx := identity.NewContext(r.Context(), s.user())
-		ctx = context.WithValue(ctx, formKey{}, &formInfo{kr: kr, sid: s.ID, action: restproxy.PrefixFromContext(r.Context()) + l.cfg.LogoutPath})
+		ctx = context.WithValue(ctx, formKey{}, &formInfo{kr: kr, sid: s.ID, action: restproxy.PrefixFromContext(r.Context()) + l.cfg.LogoutPath, ends: l.endSessionOrigin()})
 		next.ServeHTTP(&privateWriter{ResponseWriter: w}, r.WithContext(ctx))
 	})
 }
@@ -205,6 +214,7 @@ type formInfo struct {
 	kr     *keyring
 	sid    string
 	action string
+	ends   string
 }
 
 // Form is what a sign-out form needs: it posts CSRFField=CSRFToken to
@@ -213,6 +223,11 @@ type Form struct {
 	Action    string
 	CSRFField string
 	CSRFToken string
+	// EndsAt is the origin ("https://example.auth.eu-west-1.amazoncognito.com")
+	// the sign-out redirects to, to end the provider's session. A page whose
+	// Content-Security-Policy has form-action must allow it, since browsers
+	// check a form's redirects too: form-action 'self' EndsAt.
+	EndsAt string
 }
 
 // CSRFField is the name of the sign-out form's CSRF field.
@@ -225,7 +240,7 @@ func LogoutForm(r *http.Request) (Form, bool) {
 	if !ok {
 		return Form{}, false
 	}
-	return Form{Action: fi.action, CSRFField: CSRFField, CSRFToken: fi.kr.csrfToken(fi.sid)}, true
+	return Form{Action: fi.action, CSRFField: CSRFField, CSRFToken: fi.kr.csrfToken(fi.sid), EndsAt: fi.ends}, true
 }
 
 var formTemplate = template.Must(template.New("form").Parse(

@@ -70,10 +70,16 @@ func TestDefaultLoggerFollowsLambda(t *testing.T) {
 					switch {
 					case m["message"] == "request" && m["level"] == "INFO":
 						request++
+						if m["_aws"] == nil {
+							t.Errorf("JSON request line without the status metrics' _aws document: %q", line)
+						}
 					case m["message"] == "handler panicked" && m["level"] == "ERROR":
 						panicked++
 					}
 					continue
+				}
+				if strings.Contains(line, "_aws") {
+					t.Errorf("text line carries a metric document nothing reads: %q", line)
 				}
 				if strings.HasPrefix(line, "{") {
 					t.Errorf("got a JSON line, want text: %q", line)

@@ -328,6 +328,15 @@ func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Re
 		r.Host = e.RequestContext.DomainName
 	}
 	r.Header.Del("Host")
+	// CloudFront reaches the API with the API's own Host; the construct's
+	// viewer-request function names the viewer's in X-Forwarded-Host. It
+	// is honoured at the execute-api endpoint only (a custom domain's Host
+	// is the viewer's already), as one valid host, and dropped otherwise.
+	if fh := header.Values(ForwardedHostHeader); len(fh) == 1 && !customDomain(e.RequestContext.DomainName) && validHost(fh[0]) {
+		r.Host = fh[0]
+	} else {
+		r.Header.Del(ForwardedHostHeader)
+	}
 	if ip := e.RequestContext.Identity.SourceIP; ip != "" {
 		r.RemoteAddr = net.JoinHostPort(ip, "0")
 	}
@@ -347,4 +356,20 @@ func newRequest(ctx context.Context, e *events.APIGatewayProxyRequest) (*http.Re
 		r.Header.Set(PrefixHeader, rt.prefix)
 	}
 	return r, rt, nil
+}
+
+// validHost accepts a host name or address with an optional port, as a Host
+// header carries it: letters, digits, '-', '.', and ':' with brackets for
+// IPv6, at most 255 bytes.
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
 }

@@ -40,6 +40,14 @@ const IntegrationTimeoutEnv = "APIGW_INTEGRATION_TIMEOUT_MS"
 // prefix when the event cannot ("/" for the site root).
 const PrefixHeader = "X-Forwarded-Prefix"
 
+// ForwardedHostHeader is the request header that carries the Host the
+// viewer asked for when CloudFront is in front: the lambdaweb construct's
+// viewer-request function sets it, since CloudFront must send the API's own
+// Host to API Gateway. At the execute-api endpoint the adapter makes one
+// valid value the request's Host (so absolute URLs and sign-in callbacks
+// name the distribution's domain); elsewhere it drops the header.
+const ForwardedHostHeader = "X-Forwarded-Host"
+
 // integrationTimeout is the environment's integration timeout, or the default.
 func integrationTimeout() time.Duration {
 	if ms, err := strconv.Atoi(os.Getenv(IntegrationTimeoutEnv)); err == nil && ms > 0 {
@@ -64,6 +72,9 @@ type Handler struct {
 	timeout    time.Duration
 	lambdaOpts []lambda.Option
 	origin     *originverify.Verifier
+	metricsSet bool // WithStatusMetrics was given
+	metricsOn  bool
+	metrics    *statusMetrics // nil: no metrics in the request line
 }
 
 // Option configures a Handler.
@@ -120,6 +131,9 @@ func Wrap(h http.Handler, opts ...Option) *Handler {
 	}
 	for _, o := range opts {
 		o(w)
+	}
+	if on := w.metricsOn; on || (!w.metricsSet && w.ownLog && os.Getenv("AWS_LAMBDA_LOG_FORMAT") == "JSON") {
+		w.metrics = newStatusMetrics()
 	}
 	return w
 }
@@ -453,14 +467,20 @@ func (h *Handler) logged(ctx context.Context, req *http.Request, start time.Time
 	if !h.requestLog {
 		return out, nil
 	}
-	h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "request",
+	now := time.Now()
+	var buf [11]slog.Attr
+	attrs := append(buf[:0],
 		slog.String("method", req.Method),
 		slog.String("path", publicPath),
 		slog.Int("status", status),
 		slog.Int("bytes", n),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.Float64("duration_ms", float64(now.Sub(start).Microseconds())/1000),
 		reqID,
 	)
+	if h.metrics != nil {
+		attrs = h.metrics.appendAttrs(attrs, now, status)
+	}
+	h.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "request", attrs...)
 	return out, nil
 }
 

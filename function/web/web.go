@@ -227,8 +227,14 @@ func (c *gzipCache) get(sum [32]byte, body []byte) []byte {
 // ServeHTTP implements http.Handler.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	// A signed-in page's sign-out form ends at the provider: browsers
+	// check a form's redirects against form-action too.
+	formAction := "'self'"
+	if f, ok := login.LogoutForm(r); ok && f.EndsAt != "" {
+		formAction += " " + f.EndsAt
+	}
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src "+
-		a.styleHash+"; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		a.styleHash+"; form-action "+formAction+"; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("X-Frame-Options", "DENY")

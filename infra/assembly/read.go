@@ -45,6 +45,9 @@ type CloudFront struct {
 	Headers                    []string // in the cache key
 	QueryStrings               bool     // all in the cache key
 	OriginHeaders              map[string]string
+	// ViewerHostHeader is set to the viewer's Host on every origin request
+	// (Record.ViewerHostHeader); "" sets nothing.
+	ViewerHostHeader string
 }
 
 // cachingDisabled is the ID of CloudFront's managed CachingDisabled policy.
@@ -62,6 +65,9 @@ type API struct {
 	// TransferMode is the integrations' response transfer mode, "BUFFERED"
 	// or "STREAM".
 	TransferMode string
+	// BasePath is the custom domain's base-path mapping, such as "shop/v1";
+	// "" maps the domain's root (or there is no custom domain).
+	BasePath string
 }
 
 // Streaming reports whether the integrations stream responses.
@@ -229,6 +235,7 @@ func ReadTemplate(path string) ([]WebApp, error) {
 			if err != nil {
 				return nil, fmt.Errorf("template %s: WebApp %s: %w", path, rec.Construct, err)
 			}
+			cf.ViewerHostHeader = rec.ViewerHostHeader
 			a.CloudFront = cf
 		}
 		apps = append(apps, a)
@@ -259,7 +266,7 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 			RestAPIID ref `json:"RestApiId"`
 		}
 		switch r.Type {
-		case "AWS::ApiGateway::Stage", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method":
+		case "AWS::ApiGateway::Stage", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::BasePathMapping":
 			if err := json.Unmarshal(r.Properties, &owner); err != nil {
 				return fmt.Errorf("%s %s: %w", r.Type, id, err)
 			}
@@ -276,6 +283,12 @@ func (a *WebApp) readAPI(all map[string]cfnResource, apiID string, api cfnResour
 				return fmt.Errorf("stage %s: %w", id, err)
 			}
 			a.API.Stage = s.StageName
+		case "AWS::ApiGateway::BasePathMapping":
+			var m struct{ BasePath string }
+			if err := json.Unmarshal(r.Properties, &m); err != nil {
+				return fmt.Errorf("base path mapping %s: %w", id, err)
+			}
+			a.API.BasePath = strings.Trim(m.BasePath, "/")
 		case "AWS::ApiGateway::Resource":
 			var res struct {
 				ParentID json.RawMessage `json:"ParentId"`

@@ -1,6 +1,8 @@
 package assembly
 
 import (
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -68,5 +70,30 @@ func TestReadFunctionReservedConcurrency(t *testing.T) {
 				t.Errorf("got %d, want %d", f.ReservedConcurrency, tt.want)
 			}
 		})
+	}
+}
+
+// TestDeploymentTemplateServesTheFunction: with the construct's
+// Deployment, both methods invoke the alias "live" and the template holds a
+// version and a second function (the pre-traffic hook). The local runner
+// still finds the app's own function, whose code is the newest, and
+// serves both paths with it; the alias and the versions play no part.
+func TestDeploymentTemplateServesTheFunction(t *testing.T) {
+	apps, err := ReadTemplate(filepath.Join("..", "lambdaweb", "testdata", "deployment.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != 1 {
+		t.Fatalf("web apps: got %d, want 1", len(apps))
+	}
+	a := apps[0]
+	if a.Record.Function != "WebAppFunction611CC907" || a.Function.MemorySize != 1024 {
+		t.Errorf("function: got %s (%d MB), want the app's function WebAppFunction611CC907 (1024 MB)", a.Record.Function, a.Function.MemorySize)
+	}
+	if _, hook := a.Function.Environment["DEPLOY_HOOK_TARGET"]; hook {
+		t.Error("the runner picked the pre-traffic hook")
+	}
+	if !slices.Equal(a.API.Resources, []string{"/", "/{proxy+}"}) && !slices.Equal(a.API.Resources, []string{"/{proxy+}", "/"}) {
+		t.Errorf("API resources: got %v, want / and /{proxy+}", a.API.Resources)
 	}
 }

@@ -19,6 +19,10 @@ type Record struct {
 	Function string `json:"function"`
 	// Distribution is the logical ID of the CloudFront distribution; "" without.
 	Distribution string `json:"distribution,omitempty"`
+	// ViewerHostHeader is the request header the distribution's
+	// viewer-request function sets to the viewer's Host (the origin gets
+	// the API's own Host); "" without.
+	ViewerHostHeader string `json:"viewerHostHeader,omitempty"`
 	// Authorizer is the basic-auth authorizer; nil for a public API.
 	Authorizer *AuthorizerRecord `json:"authorizer,omitempty"`
 	// Login is true when the WebApp signs people in (the Login prop): the

@@ -27,7 +27,11 @@ type Config struct {
 	OriginPath    string            // such as "/prod"
 	OriginHost    string            // the Host the origin sees; default "origin.local"
 	OriginHeaders map[string]string // origin custom headers
-	Policy        Policy
+	// ViewerHostHeader, when set, is set to the viewer's Host on every
+	// origin request, replacing any value the viewer sent: what the
+	// lambdaweb construct's viewer-request function does.
+	ViewerHostHeader string
+	Policy           Policy
 	// MaxCachedBytes is the largest answer kept. Default: 10 MB.
 	MaxCachedBytes int
 }
@@ -130,6 +134,9 @@ func (d *Distribution) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req.RequestURI = req.URL.RequestURI()
 	req.Host = d.cfg.OriginHost // the viewer's Host is not forwarded
+	if h := d.cfg.ViewerHostHeader; h != "" {
+		req.Header.Set(h, r.Host)
+	}
 	if !d.keys("Authorization") {
 		// CloudFront forwards Authorization only when the key has it.
 		req.Header.Del("Authorization")

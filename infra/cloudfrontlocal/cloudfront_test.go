@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -148,5 +149,37 @@ func TestOriginVerifyHeader(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestViewerHostHeader: like the construct's viewer-request function, the
+// distribution names the viewer's Host in the configured header, over any
+// value the viewer sent, while the origin gets its own Host.
+func TestViewerHostHeader(t *testing.T) {
+	tests := []struct {
+		name, header, forged string
+		want                 []string
+	}{
+		{name: "set", header: "X-Forwarded-Host", want: []string{"127.0.0.1:3002"}},
+		{name: "over a viewer's value", header: "X-Forwarded-Host", forged: "evil.example", want: []string{"127.0.0.1:3002"}},
+		{name: "off", forged: "", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var host string
+			var seen []string
+			o := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				host, seen = r.Host, r.Header.Values("X-Forwarded-Host")
+			})
+			d := New(Config{Origin: o, OriginPath: "/prod", ViewerHostHeader: tt.header, Policy: Policy{Disabled: true}})
+			r := httptest.NewRequest("GET", "http://127.0.0.1:3002/", nil)
+			if tt.forged != "" {
+				r.Header.Set("X-Forwarded-Host", tt.forged)
+			}
+			d.ServeHTTP(httptest.NewRecorder(), r)
+			if host != "origin.local" || !slices.Equal(seen, tt.want) {
+				t.Errorf("the origin got Host %q and X-Forwarded-Host %q, want origin.local and %q", host, seen, tt.want)
+			}
+		})
 	}
 }

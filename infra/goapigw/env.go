@@ -109,13 +109,13 @@ func prepareEnvironment(app *assembly.WebApp, shellRegion string, ev envVars, ou
 		role      string
 		logicalID string
 		keys      []string
-		skip      string // an unresolved variable the runner stands in for
+		skip      []string // unresolved variables the runner stands in for
 	}
 	fns := []fnOf{{fn: &app.Function, role: "the function", logicalID: app.Record.Function,
-		keys: []string{app.Construct, app.Record.Function, app.Function.Path}, skip: originVerifySecretArnEnv}}
+		keys: []string{app.Construct, app.Record.Function, app.Function.Path}, skip: append([]string{originVerifySecretArnEnv}, loginVars...)}}
 	if app.AuthorizerFunction != nil && app.Authorizer != nil {
 		fns = append(fns, fnOf{fn: app.AuthorizerFunction, role: "the authorizer", logicalID: app.Authorizer.Function,
-			keys: []string{app.Authorizer.Function, app.AuthorizerFunction.Path}, skip: "BASIC_AUTH_SECRET_ID"})
+			keys: []string{app.Authorizer.Function, app.AuthorizerFunction.Path}, skip: []string{"BASIC_AUTH_SECRET_ID"}})
 	}
 	known := map[string]bool{"Parameters": true}
 	for _, f := range fns {
@@ -135,7 +135,7 @@ func prepareEnvironment(app *assembly.WebApp, shellRegion string, ev envVars, ou
 			fmt.Fprintf(out, "      -env-vars %s sets %s for %s\n", ev.file, strings.Join(slices.Sorted(maps.Keys(set)), ", "), f.role)
 		}
 		for _, k := range f.fn.Unresolved {
-			if _, ok := set[k]; ok || k == f.skip {
+			if _, ok := set[k]; ok || slices.Contains(f.skip, k) {
 				continue
 			}
 			fmt.Fprintf(out, "      not resolved locally: %s (%s) of %s: set it with -env-vars\n", k, cmp.Or(f.fn.UnresolvedWhy[k], "resolved at deploy"), f.role)

@@ -44,6 +44,16 @@
 // construct gave it ORIGIN_VERIFY_SECRET_ARN) gets a secret generated for
 // the run, in a 0600 file named by ORIGIN_VERIFY_SECRET_FILE; the CloudFront
 // door sends it, the stage and domain doors do not, as in AWS.
+//
+// A WebApp with Login signs people in through a local OpenID provider
+// (package oidclocal: the endpoints of Cognito's managed login, RS256
+// tokens) on 127.0.0.1:3003 (-login-port), with the users of -users FILE,
+// lines name:password[:group,group]; without -users it stops and says so.
+// The provider's one app client has every door's callback and sign-out URL;
+// the function gets the provider's issuer, that client, and secrets made for
+// the run in 0600 files (LOGIN_CLIENT_SECRET_FILE, LOGIN_SESSION_SECRET_FILE)
+// in place of the secrets' ARNs. -id-token-lifetime shortens the tokens'
+// lifetime to watch the session refresh itself.
 package main
 
 import (
@@ -69,6 +79,9 @@ import (
 type options struct {
 	env, stack, construct, template string
 	htpasswd                        string
+	users                           string
+	loginPort                       int
+	idTokenLifetime                 time.Duration
 	stagePort, domainPort, cdnPort  int
 	verbose, noThrottle             bool
 	awsCredentials                  bool
@@ -83,6 +96,9 @@ func main() {
 	flag.StringVar(&o.construct, "construct", "", "serve the WebApp at this construct `path` (as in aws:cdk:path, e.g. ShopStack/Storefront/Web)")
 	flag.StringVar(&o.template, "template", "", "read this synthesized template `file` instead of synthesizing")
 	flag.StringVar(&o.htpasswd, "htpasswd", "", "users for a WebApp with basic auth: a `file` of htpasswd -nbB lines, read by the real authorizer in place of the secret")
+	flag.StringVar(&o.users, "users", "", "users for a WebApp with Login: a `file` of lines name:password[:group,group], for the local OpenID provider that stands in for the user pool")
+	flag.IntVar(&o.loginPort, "login-port", 3003, "port of the local OpenID provider, for a WebApp with Login")
+	flag.DurationVar(&o.idTokenLifetime, "id-token-lifetime", time.Hour, "lifetime of the local provider's ID and access tokens (more than 1m; a short one such as 2m shows the silent refresh)")
 	flag.IntVar(&o.stagePort, "stage-port", 3000, "port of the stage-URL door")
 	flag.IntVar(&o.domainPort, "domain-port", 3001, "port of the custom-domain door")
 	flag.IntVar(&o.cdnPort, "cloudfront-port", 3002, "port of the CloudFront door, for a WebApp with a distribution")
@@ -134,6 +150,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	} else if o.htpasswd != "" {
 		fmt.Fprintf(out, "      -htpasswd %s is ignored: %s has no basic auth\n", o.htpasswd, app.Construct)
 	}
+	if usesLogin(app.Function) {
+		fmt.Fprintf(out, "      sign-in (Login): a local OpenID provider on 127.0.0.1:%d stands in for the user pool; users from %s\n", o.loginPort, cmp.Or(o.users, "(none: pass -users FILE)"))
+	} else if o.users != "" {
+		fmt.Fprintf(out, "      -users %s is ignored: %s has no Login\n", o.users, app.Construct)
+	}
 	shellRegion := ""
 	if o.awsCredentials {
 		shellRegion = cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
@@ -153,6 +174,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "[3/3] building %s for this machine and starting it under a local Lambda Runtime API\n", app.Entry)
 	s, err := startStack(ctx, stackConfig{
 		App: app, WorkDir: work, Log: out, Verbose: o.verbose, NoThrottle: o.noThrottle, Htpasswd: o.htpasswd, Credentials: creds,
+		Users: o.users, LoginAddr: fmt.Sprintf("127.0.0.1:%d", o.loginPort), IDTokenLifetime: o.idTokenLifetime,
 		StageAddr:      fmt.Sprintf("127.0.0.1:%d", o.stagePort),
 		DomainAddr:     fmt.Sprintf("127.0.0.1:%d", o.domainPort),
 		CloudFrontAddr: fmt.Sprintf("127.0.0.1:%d", o.cdnPort),
@@ -164,6 +186,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "\n%s runs locally:\n  stage URL      %s\n  custom domain  %s\n", app.Construct, s.StageURL, s.DomainURL)
 	if s.CloudFrontURL != "" {
 		fmt.Fprintf(out, "  CloudFront     %s\n", s.CloudFrontURL)
+	}
+	if s.login != nil {
+		fmt.Fprintf(out, "  sign-in        %s (the local OpenID provider)\n", s.login.issuer)
 	}
 	if o.watch {
 		startWatch(ctx, s, o, out)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -63,7 +64,7 @@ func (s *stack) apply(next assembly.WebApp, since time.Time, synth time.Duration
 		s.logf("%s re-synthesized in %.1f s: %s is unchanged", now(), synth.Seconds(), cur.Construct)
 		return
 	}
-	if err := checkAuth(next, s.cfg.Htpasswd); err != nil {
+	if err := errors.Join(checkAuth(next, s.cfg.Htpasswd), checkLogin(next, s.cfg.Users)); err != nil {
 		s.logf("%s reload failed, still serving the previous template: %v", now(), err)
 		return
 	}
@@ -77,6 +78,9 @@ func (s *stack) apply(next assembly.WebApp, since time.Time, synth time.Duration
 		return
 	}
 	fn, secret, err := localOriginSecret(next.Function, s.cfg.WorkDir)
+	if err == nil {
+		fn, err = s.withLogin(fn)
+	}
 	var env, authEnv environment
 	if err == nil {
 		env, err = s.startEnvironment(bootstrap, fn)
@@ -106,6 +110,9 @@ func (s *stack) apply(next assembly.WebApp, since time.Time, synth time.Duration
 		}
 	}
 	err = s.serve(next)
+	if err == nil {
+		err = s.configureLogin()
+	}
 	s.gate.release(nil)
 	if err != nil {
 		s.logf("%s reload: %v", now(), err)

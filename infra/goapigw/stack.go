@@ -48,6 +48,13 @@ type stackConfig struct {
 	// from the shell. Default: none; nothing else of the shell's environment
 	// reaches a function.
 	Credentials []string
+	// Users is the users file of the local OpenID provider, for a WebApp
+	// with Login; LoginAddr is where the provider listens, such as
+	// "127.0.0.1:3003"; IDTokenLifetime is its ID and access tokens'
+	// lifetime (default 1 h, as the construct's).
+	Users           string
+	LoginAddr       string
+	IDTokenLifetime time.Duration
 	// underRIE runs the app's bootstrap under the real RIE (which holds a
 	// streamed answer until the invocation ends, and whose ports any local
 	// process can reach) instead of the local Runtime API: the reference
@@ -70,6 +77,7 @@ type stack struct {
 	ctx          context.Context   // the run's
 	fn           assembly.Function // cfg.App.Function as it runs here (origin secret in a file)
 	originSecret string            // "" when the function does not verify its origin
+	login        *localLogin       // the local OpenID provider, for a WebApp with Login; nil without
 	inv          *swapInvoker      // the app's function, in generations
 	auth         *swapInvoker      // the basic-auth authorizer, under a Runtime API of its own; nil without
 	authN        atomic.Int64      // authorizer invocations
@@ -143,12 +151,18 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	if err := checkAuth(cfg.App, cfg.Htpasswd); err != nil {
 		return nil, err
 	}
+	if err := checkLogin(cfg.App, cfg.Users); err != nil {
+		return nil, err
+	}
 	s := &stack{cfg: cfg, ctx: ctx, gate: newBuildGate(), Invocations: make(chan apigwlocal.Invocation, 4096), stopped: make(chan struct{})}
 	bootstrap, err := s.buildBootstrap(cfg.App)
 	if err != nil {
 		return nil, err
 	}
 	if s.fn, s.originSecret, err = localOriginSecret(cfg.App.Function, cfg.WorkDir); err != nil {
+		return nil, err
+	}
+	if s.fn, err = s.withLogin(s.fn); err != nil {
 		return nil, err
 	}
 	env, err := s.startEnvironment(bootstrap, s.fn)
@@ -168,7 +182,52 @@ func startStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.configureLogin(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// domainPath is the custom-domain door's path: its base-path mapping.
+func domainPath(basePath string) string {
+	if basePath == "" {
+		return "/"
+	}
+	return "/" + basePath + "/"
+}
+
+// withLogin is fn with the local OpenID provider in place of the user
+// pool, started on first need; a function without Login is itself.
+func (s *stack) withLogin(fn assembly.Function) (assembly.Function, error) {
+	if !usesLogin(fn) {
+		return fn, nil
+	}
+	if s.login == nil {
+		ll, err := startLocalLogin(cmp.Or(s.cfg.LoginAddr, "127.0.0.1:0"), s.cfg.Users, s.cfg.IDTokenLifetime, s.cfg.WorkDir, s.logf)
+		if err != nil {
+			return fn, err
+		}
+		s.login = ll
+	}
+	return s.login.function(fn), nil
+}
+
+// configureLogin registers the doors' URLs with the local provider.
+func (s *stack) configureLogin() error {
+	if s.login == nil || !usesLogin(s.fn) {
+		return nil
+	}
+	var bases []string
+	s.mu.Lock()
+	urls := []string{s.StageURL, s.DomainURL, s.CloudFrontURL}
+	s.mu.Unlock()
+	for _, u := range urls {
+		if u != "" {
+			bases = append(bases, u)
+		}
+	}
+	return s.login.configure(bases)
 }
 
 func checkAuth(app assembly.WebApp, htpasswd string) error {
@@ -263,7 +322,7 @@ func (s *stack) serve(app assembly.WebApp) error {
 	}
 	wants := []want{
 		{name: "stage", addr: cfg.StageAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.StageURL, path: "/" + app.API.Stage + "/"},
-		{name: "domain", addr: cfg.DomainAddr, cfg: apigwlocal.Config{}, url: &s.DomainURL, path: "/"},
+		{name: "domain", addr: cfg.DomainAddr, cfg: apigwlocal.Config{BasePath: app.API.BasePath}, url: &s.DomainURL, path: domainPath(app.API.BasePath)},
 	}
 	if app.CloudFront != nil && cfg.CloudFrontAddr != "" {
 		wants = append(wants, want{name: "cloudfront", addr: cfg.CloudFrontAddr, cfg: apigwlocal.Config{StageURL: true}, url: &s.CloudFrontURL, path: "/"})
@@ -300,7 +359,7 @@ func (s *stack) serve(app assembly.WebApp) error {
 				headers[originVerifyHeader] = s.originSecret
 			}
 			s.cdn = cloudfrontlocal.New(cloudfrontlocal.Config{
-				Origin: handler, OriginPath: "/" + app.API.Stage, OriginHeaders: headers,
+				Origin: handler, OriginPath: "/" + app.API.Stage, OriginHeaders: headers, ViewerHostHeader: cf.ViewerHostHeader,
 				Policy: cloudfrontlocal.Policy{Disabled: cf.CachingDisabled, MinTTL: cf.MinTTL, DefaultTTL: cf.DefaultTTL,
 					MaxTTL: cf.MaxTTL, Headers: cf.Headers, QueryStrings: cf.QueryStrings},
 			})
@@ -389,6 +448,9 @@ func (s *stack) Close() error {
 	}
 	if s.auth != nil {
 		s.auth.closeAll()
+	}
+	if s.login != nil {
+		s.login.Close()
 	}
 	return nil
 }

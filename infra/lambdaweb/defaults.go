@@ -67,6 +67,7 @@ func (p *WebAppProps) defaults() WebAppProps {
 	d.Login = d.Login.defaults()
 	d.Monitoring = d.Monitoring.defaults(d.IntegrationTimeout)
 	d.Waf = d.Waf.defaults()
+	d.Deployment = d.Deployment.defaults()
 	if d.Tracing == nil {
 		d.Tracing = jsii.Bool(false)
 	}

@@ -40,6 +40,14 @@
 //     front door's, the client secret and a generated session key in Secrets
 //     Manager, and LOGIN_* variables with their ARNs for package
 //     function/login, which may read those two secrets only;
+//   - with Deployment: a function version per change (the version's
+//     logical ID hashes the function's configuration, so a configuration-only
+//     change publishes one too), the alias "live" that both methods invoke
+//     and that API Gateway's permissions name, a CodeDeploy deployment group
+//     (canary 10 % for 5 minutes by default) that rolls back on alarms on the
+//     new version alone (the adapter's 5xx share, Lambda errors, p99
+//     duration) and on a failed pre-traffic hook (function/deployhook, built
+//     from this module, which may invoke the new version only);
 //   - with Tracing, ReservedConcurrency, Monitoring and Waf: X-Ray, a cap on
 //     concurrency, alarms and a dashboard, and web ACLs.
 //

@@ -356,6 +356,9 @@ func (w *WebApp) addLogin(p *LoginProps, stageName *string) {
 		})
 		w.UserPoolClient = client
 		_ = domain
+		awscdk.NewCfnOutput(scope, jsii.String("LoginUserPoolId"), &awscdk.CfnOutputProps{
+			Value: pool.UserPoolId(), Description: jsii.String("The user pool people sign in with: create users and groups in it (README)"),
+		})
 		secret := awssecretsmanager.NewSecret(scope, jsii.String("LoginClientSecret"), &awssecretsmanager.SecretProps{
 			Description: jsii.String("The sign-in app client's secret, copied from Cognito at deploy time (the template holds no value)."),
 			// CDK reads the client secret with a custom resource at deploy

@@ -122,6 +122,15 @@ type WebAppProps struct {
 	// together with BasicAuth.
 	// Default: none (public).
 	Login *LoginProps
+	// Deployment deploys each change through a CodeDeploy deployment
+	// instead of at once: every change publishes a function version, both
+	// methods invoke the alias "live", a pre-traffic hook smoke-tests the
+	// new version, and CodeDeploy shifts traffic (a canary of 10 % for 5
+	// minutes by default), rolling back when the new version's 5xx share,
+	// errors or p99 duration raise an alarm (thresholds from Monitoring
+	// where set) or the hook fails. See the README's "Safe deploys".
+	// Default: none (each deploy replaces the code for every request at once).
+	Deployment *DeploymentProps
 	// FunctionProps is an escape hatch for the Lambda function. Environment
 	// is merged with the construct's variables (a key set here wins; the
 	// integration timeout variable stays unless set here); every other

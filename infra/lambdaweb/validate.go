@@ -156,6 +156,12 @@ func (p *WebAppProps) validate(fn *awslambda.FunctionProps, api *awsapigateway.R
 	if d.Waf != nil {
 		d.Waf.validate(bad, d.CloudFront != nil)
 	}
+	if d.Deployment != nil {
+		d.Deployment.validate(bad)
+		if fn.LoggingFormat != awslambda.LoggingFormat_JSON {
+			bad("FunctionProps.LoggingFormat is %q with Deployment: the rollback alarm on the new version's 5xx answers reads the adapter's metric, which only JSON log lines carry; leave LoggingFormat unset (JSON)", fn.LoggingFormat)
+		}
+	}
 	if rc := fn.ReservedConcurrentExecutions; rc != nil && !unresolved(rc) && (*rc < 1 || *rc != float64(int(*rc))) {
 		bad("%s %v is not a whole number of executions of at least 1: 0 would stop the function; leave it unset for no limit",
 			name("ReservedConcurrency", "FunctionProps.ReservedConcurrentExecutions", fo.ReservedConcurrentExecutions != nil), *rc)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -66,6 +67,10 @@ type WebApp struct {
 	DomainName awsapigateway.DomainName
 	// Distribution is the CloudFront distribution; nil without CloudFront.
 	Distribution awscloudfront.Distribution
+	// ViewerHostFunction is the distribution's viewer-request function: it
+	// sets X-Forwarded-Host (restproxy.ForwardedHostHeader) to the viewer's
+	// Host; nil without CloudFront.
+	ViewerHostFunction awscloudfront.Function
 	// CachePolicy is the distribution's cache policy, which honours the
 	// app's Cache-Control; nil without CloudFront.
 	CachePolicy awscloudfront.CachePolicy
@@ -92,6 +97,18 @@ type WebApp struct {
 	LoginCallbackUrls []*string
 	// WebAcl is the web ACL the construct created; nil unless Waf.Create.
 	WebAcl awswafv2.CfnWebACL
+	// Version is the function version this deploy published; nil without
+	// Deployment.
+	Version awslambda.Version
+	// Alias is "live", which both methods invoke; nil without Deployment.
+	Alias awslambda.Alias
+	// DeploymentGroup shifts Alias to each new Version; nil without
+	// Deployment.
+	DeploymentGroup awscodedeploy.LambdaDeploymentGroup
+	// DeploymentHook is the pre-traffic hook; nil without Deployment.
+	DeploymentHook awslambda.Function
+	// DeploymentAlarms roll a deployment back; empty without Deployment.
+	DeploymentAlarms []awscloudwatch.Alarm
 	// Alarms are the CloudWatch alarms; empty without Monitoring.
 	Alarms []awscloudwatch.Alarm
 	// Dashboard is the CloudWatch dashboard; nil without Monitoring or
@@ -190,7 +207,13 @@ func NewWebApp(scope constructs.Construct, id *string, props *WebAppProps) *WebA
 	if *p.ResponseStreaming {
 		mode = awsapigateway.ResponseTransferMode_STREAM
 	}
-	integration := awsapigateway.NewLambdaIntegration(w.Function, &awsapigateway.LambdaIntegrationOptions{
+	var target awslambda.IFunction = w.Function
+	if p.Deployment != nil {
+		// Both methods invoke the alias (the integration URI and the
+		// permissions name its ARN), so CodeDeploy's shift is the traffic's.
+		target = w.addDeployment(p, *apiProps.DeployOptions.StageName, p.BasicAuth != nil || p.Login != nil)
+	}
+	integration := awsapigateway.NewLambdaIntegration(target, &awsapigateway.LambdaIntegrationOptions{
 		Proxy:                jsii.Bool(true),
 		Timeout:              p.IntegrationTimeout,
 		ResponseTransferMode: mode,
@@ -258,6 +281,7 @@ func (w *WebApp) record(p WebAppProps) {
 		if d, ok := w.Distribution.Node().DefaultChild().(awscdk.CfnResource); ok {
 			rec.Distribution = *awscdk.Stack_Of(w).GetLogicalId(d)
 		}
+		rec.ViewerHostHeader = restproxy.ForwardedHostHeader
 	}
 	if p.BasicAuth != nil {
 		rec.Authorizer = w.authRecord(p.BasicAuth)
@@ -382,6 +406,14 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 		})
 	}
 	w.CachePolicy = awscloudfront.NewCachePolicy(scope, jsii.String("CachePolicy"), edgeCachePolicy(auth))
+	// API Gateway needs its own Host, so CloudFront cannot pass the
+	// viewer's on; this function names it in X-Forwarded-Host, which the
+	// adapter makes the request's Host (sign-in callbacks, absolute URLs).
+	w.ViewerHostFunction = awscloudfront.NewFunction(scope, jsii.String("ViewerHostFunction"), &awscloudfront.FunctionProps{
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(viewerHostCode)),
+		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+		Comment: jsii.String("Copies the viewer's Host to " + restproxy.ForwardedHostHeader + " for the app"),
+	})
 	props := &awscloudfront.DistributionProps{
 		Comment: jsii.String("Go web app: HTTPS in front of the REST API"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
@@ -393,15 +425,20 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
 			ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),
 			Compress:              jsii.Bool(true),
+			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+				Function: w.ViewerHostFunction, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+			}},
 		},
-		HttpVersion:            awscloudfront.HttpVersion_HTTP2_AND_3,
-		PriceClass:             cf.PriceClass,
-		MinimumProtocolVersion: awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021,
+		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
+		PriceClass:  cf.PriceClass,
 	}
 	if cf.DomainNames != nil && len(*cf.DomainNames) > 0 {
 		props.DomainNames = cf.DomainNames
 		w.cloudFrontAliases = cf.DomainNames
 		props.Certificate = cf.Certificate
+		// The default *.cloudfront.net certificate's policy is fixed; the
+		// minimum applies only with a certificate of one's own.
+		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
 	}
 	var edgeAcl bool
 	if waf != nil && waf.CloudFrontWebAclArn != nil {
@@ -464,6 +501,18 @@ func (w *WebApp) addCloudFront(cf *CloudFrontProps, streaming bool, auth *BasicA
 		}
 	}
 }
+
+// viewerHostCode is the viewer-request function (cloudfront-js-2.0): it
+// overwrites any X-Forwarded-Host the viewer sent with the Host it asked for.
+const viewerHostCode = `function handler(event) {
+  var request = event.request;
+  if (request.headers.host) {
+    request.headers['x-forwarded-host'] = { value: request.headers.host.value };
+  } else {
+    delete request.headers['x-forwarded-host'];
+  }
+  return request;
+}`
 
 // edgeCachePolicy honours the origin's Cache-Control: an answer marked
 // cacheable (the app's hashed assets: public, max-age=31536000, immutable)

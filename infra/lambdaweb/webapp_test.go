@@ -165,6 +165,20 @@ var configurations = []struct {
 			Waf:                 &lambdaweb.WafProps{Create: jsii.Bool(true)},
 		}
 	}},
+	{name: "deployment", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
+		return &lambdaweb.WebAppProps{
+			Deployment: &lambdaweb.DeploymentProps{},
+			BasicAuth:  &lambdaweb.BasicAuthProps{},
+			CustomDomain: &lambdaweb.CustomDomainProps{
+				DomainName: jsii.String("app.example.com"), Certificate: certificate(s, "Cert1", "eu-west-1"),
+			},
+			CloudFront: &lambdaweb.CloudFrontProps{},
+			Monitoring: &lambdaweb.MonitoringProps{
+				ServerErrorRate: jsii.Number(0.05), Dashboard: jsii.Bool(false),
+				AlarmTopic: awssns.NewTopic(s, jsii.String("Alarms"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)}),
+			},
+		}
+	}},
 	{name: "streaming", props: func(s awscdk.Stack) *lambdaweb.WebAppProps {
 		return &lambdaweb.WebAppProps{
 			ResponseStreaming:  jsii.Bool(true),

@@ -492,8 +492,8 @@ func securityHeaders(w http.ResponseWriter) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	// same-origin, not no-referrer: with no-referrer, Chromium sends
-	// "Origin: null" on the sign-in form's own POST, which loginPost refuses.
+	// same-origin, not no-referrer: under no-referrer a browser sends
+	// "Origin: null" with the form's own post, which the check refuses.
 	h.Set("Referrer-Policy", "same-origin")
 }
 

@@ -474,3 +474,69 @@ func Visit(tb testing.TB, execPath, url string) {
 		tb.Fatalf("the page at %s did not load completely: %v", url, err)
 	}
 }
+
+// Browser starts a headless Chromium with a profile of its own for the
+// test; its cookies last until the test ends, so a test can sign in, come
+// back and sign out in one browser.
+func Browser(tb testing.TB, execPath string) context.Context {
+	tb.Helper()
+	return browser(tb, execPath)
+}
+
+// SignIn opens url in the browser ctx, expects the OpenID provider's
+// sign-in form (fields username and password, as Cognito's managed login
+// and the local provider have them), signs in, and returns the name the
+// app's page shows (#user) and the URL it landed on.
+func SignIn(tb testing.TB, ctx context.Context, url, user, password string) (name, landed string) {
+	tb.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible("#username"),
+		chromedp.SendKeys("#username", user),
+		chromedp.SendKeys("#password", password),
+		chromedp.Submit("#password"),
+		chromedp.WaitVisible("#user"),
+	)
+	if err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		tb.Fatalf("sign in at %s (now at %s): %v", url, loc, err)
+	}
+	return pageUser(tb, ctx)
+}
+
+// SignedIn loads url in the browser ctx and returns the name its page shows
+// and the URL it landed on, failing when the page asks for a sign-in.
+func SignedIn(tb testing.TB, ctx context.Context, url string) (name, landed string) {
+	tb.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitReady("body")); err != nil {
+		tb.Fatalf("load %s: %v", url, err)
+	}
+	return pageUser(tb, ctx)
+}
+
+// SignOut presses the page's "Sign out" button and returns the URL the
+// browser lands on once the page there has a body.
+func SignOut(tb testing.TB, ctx context.Context) string {
+	tb.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(`footer form button`), chromedp.WaitNotPresent("#user"), chromedp.WaitReady("body")); err != nil {
+		tb.Fatalf("sign out: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return loc
+}
+
+func pageUser(tb testing.TB, ctx context.Context) (name, landed string) {
+	tb.Helper()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById("user") || {}).textContent || ""`))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n, loc
+}
