@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -35,8 +34,6 @@ type options struct {
 	Users   string // the -users file
 	// Ready, if set, is told the S3 server's URL once it is seeded.
 	Ready func(url string)
-	// Env is added to the function's environment (tests).
-	Env map[string]string
 	// Output receives the runner's output. Default: this process's.
 	Output io.Writer
 }
@@ -75,9 +72,7 @@ func run(ctx context.Context, o options, args []string) error {
 	if o.Ready != nil {
 		o.Ready(srv.URL)
 	}
-	vars := srv.Env()
-	maps.Copy(vars, o.Env)
-	env, err := json.MarshalIndent(map[string]any{"Parameters": vars}, "", "  ")
+	env, err := json.MarshalIndent(map[string]any{"Parameters": srv.Env()}, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/chromedp/chromedp"
 
-	"github.com/goapigw/webapp/infra/oidclocal"
-
 	"example.com/s3explorer/infra/locals3"
 )
 
@@ -140,11 +138,10 @@ func TestExplorerInChromiumThroughTheRunner(t *testing.T) {
 	finished := make(chan struct{})
 	started := time.Now()
 	base := fmt.Sprintf("http://127.0.0.1:%d/prod", stagePort)
-	loginEnv := localLogin(t, base)
 	go func() {
 		defer close(finished)
 		runErr = run(ctx, options{Addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), DataDir: filepath.Join(dir, "data"),
-			EnvFile: filepath.Join(dir, "env.json"), Users: "", Env: loginEnv, Output: out, Ready: func(u string) { s3url <- u }},
+			EnvFile: filepath.Join(dir, "env.json"), Users: "local/users", Output: out, Ready: func(u string) { s3url <- u }},
 			[]string{"-stage-port", strconv.Itoa(stagePort), "-domain-port", strconv.Itoa(freePort(t)), "-watch=false"})
 	}()
 	t.Cleanup(func() {
@@ -304,29 +301,4 @@ func TestExplorerInChromiumThroughTheRunner(t *testing.T) {
 			t.Errorf("the object is gone after the reader's refused delete: %v", err)
 		}
 	})
-}
-
-// localLogin serves a local OpenID provider for the app and returns the
-// function's LOGIN_* variables. TEMPORARY until the runner's -users.
-func localLogin(t *testing.T, base string) map[string]string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer := "http://" + l.Addr().String()
-	p, err := oidclocal.New(oidclocal.Config{Issuer: issuer, UsersFile: "local/users",
-		Client: oidclocal.ClientConfig{ID: "explorer", Secret: "client-secret", CallbackURLs: []string{base + "/auth/callback"}, LogoutURLs: []string{base + "/"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: p.Handler()}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	dir := t.TempDir()
-	cs, ss := filepath.Join(dir, "client"), filepath.Join(dir, "session")
-	os.WriteFile(cs, []byte("client-secret\n"), 0o600)
-	os.WriteFile(ss, []byte("a-session-secret-of-enough-length-0123456789\n"), 0o600)
-	return map[string]string{"LOGIN_ISSUER": issuer, "LOGIN_CLIENT_ID": "explorer", "LOGIN_CLIENT_SECRET_FILE": cs,
-		"LOGIN_SESSION_SECRET_FILE": ss, "LOGIN_COGNITO_LOGOUT_URL": issuer + "/logout", "LOGIN_CLIENT_SECRET_ARN": "", "LOGIN_SESSION_SECRET_ARN": ""}
 }
