@@ -38,7 +38,8 @@
 //   - Text is previewed up to [TextLimit] bytes; bytes that are not UTF-8
 //     are shown as U+FFFD with the offset of the first one, and such a file
 //     is not editable (a save would change its bytes).
-//   - Downloads up to [StreamLimit] are streamed through the function (the
+//   - Downloads up to Config.StreamLimit ([StreamLimit] by default) are
+//     streamed through the function (the
 //     WebApp needs ResponseStreaming past 6 MB) with the object's
 //     Content-Type, Content-Length and an attachment Content-Disposition;
 //     larger ones are redirected to a presigned GET URL valid for

@@ -46,6 +46,9 @@ type Config struct {
 	Client *s3.Client
 	// Logger receives one line per failed S3 call. Default: slog.Default().
 	Logger *slog.Logger
+	// StreamLimit is the largest download streamed through the function;
+	// a larger object is a presigned URL. Default: [StreamLimit] (200 MB).
+	StreamLimit int64
 }
 
 // Explorer is the app; it is an http.Handler.
@@ -55,6 +58,7 @@ type Explorer struct {
 	s3      *s3.Client
 	presign *s3.PresignClient
 	log     *slog.Logger
+	stream  int64
 	handler http.Handler
 }
 
@@ -66,7 +70,10 @@ func New(cfg Config) (*Explorer, error) {
 	if len(cfg.Buckets) == 0 {
 		return nil, errors.New("explorer: Config.Buckets is empty: give at least one bucket")
 	}
-	e := &Explorer{s3: cfg.Client, presign: s3.NewPresignClient(cfg.Client), log: cfg.Logger, byName: map[string]Bucket{}}
+	e := &Explorer{s3: cfg.Client, presign: s3.NewPresignClient(cfg.Client), log: cfg.Logger, stream: cfg.StreamLimit, byName: map[string]Bucket{}}
+	if e.stream <= 0 {
+		e.stream = StreamLimit
+	}
 	if e.log == nil {
 		e.log = slog.Default()
 	}

@@ -377,6 +377,31 @@ func TestDownloadStreamsTheBigObject(t *testing.T) {
 	}
 }
 
+func TestDownloadPastTheStreamLimitIsAPresignedURL(t *testing.T) {
+	e, err := explorer.New(explorer.Config{Buckets: []explorer.Bucket{{Name: locals3.SampleBucket}}, Client: client, StreamLimit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readBody(t, do(t, e, &reader, "GET", "/o/explorer-sample/"+locals3.BigKey, nil, ""))
+	if !strings.Contains(page, "Larger than 1.0 MiB: the download is a link straight to S3, valid for 15m0s.") {
+		t.Errorf("the object page does not say the download is a presigned link:\n%s", page)
+	}
+	resp := do(t, e, &reader, "GET", "/download/explorer-sample/"+locals3.BigKey, nil, "")
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, server.URL+"/explorer-sample/big/sample.bin?") || !strings.Contains(loc, "X-Amz-Expires=900") {
+		t.Fatalf("got %d to %q, want 303 to a presigned URL of the local server valid 900 s", resp.StatusCode, loc)
+	}
+	direct, err := http.Get(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, direct)
+	if direct.StatusCode != 200 || body != string(locals3.BigObject()) || !strings.HasPrefix(direct.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("the presigned URL: got %d, %d bytes, Content-Disposition %q; want 200, the object's %d bytes, an attachment",
+			direct.StatusCode, len(body), direct.Header.Get("Content-Disposition"), locals3.BigSize)
+	}
+}
+
 func TestUploadThenDelete(t *testing.T) {
 	e := newExplorer(t)
 	upload := func(overwrite bool) *http.Response {

@@ -82,8 +82,8 @@ func (e *Explorer) object(w http.ResponseWriter, r *http.Request, b Bucket, key 
 	for _, k := range slices.Sorted(maps.Keys(head.Metadata)) {
 		o.Metadata = append(o.Metadata, [2]string{k, head.Metadata[k]})
 	}
-	if o.Size > StreamLimit {
-		o.DownloadNote = fmt.Sprintf("Larger than %s: the download is a link straight to S3, valid for %s.", humanSize(StreamLimit), PresignExpiry)
+	if o.Size > e.stream {
+		o.DownloadNote = fmt.Sprintf("Larger than %s: the download is a link straight to S3, valid for %s.", humanSize(e.stream), PresignExpiry)
 	} else {
 		o.DownloadNote = "Streamed through the app."
 	}
@@ -163,7 +163,7 @@ func (e *Explorer) raw(w http.ResponseWriter, r *http.Request, b Bucket, key str
 }
 
 // download streams the object as an attachment, or redirects to a
-// presigned URL when it is larger than StreamLimit.
+// presigned URL when it is larger than the stream limit.
 func (e *Explorer) download(w http.ResponseWriter, r *http.Request, b Bucket, key string) {
 	head, err := e.s3.HeadObject(r.Context(), &s3.HeadObjectInput{Bucket: aws.String(b.Name), Key: aws.String(key)})
 	if err != nil {
@@ -171,7 +171,7 @@ func (e *Explorer) download(w http.ResponseWriter, r *http.Request, b Bucket, ke
 		return
 	}
 	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(key)})
-	if aws.ToInt64(head.ContentLength) > StreamLimit {
+	if aws.ToInt64(head.ContentLength) > e.stream {
 		req, err := e.presign.PresignGetObject(r.Context(), &s3.GetObjectInput{Bucket: aws.String(b.Name), Key: aws.String(key),
 			ResponseContentDisposition: aws.String(disposition)}, s3.WithPresignExpires(PresignExpiry))
 		if err != nil {
