@@ -39,11 +39,10 @@
 //     are shown as U+FFFD with the offset of the first one, and such a file
 //     is not editable (a save would change its bytes).
 //   - Downloads up to Config.StreamLimit ([StreamLimit] by default) are
-//     streamed through the function (the
-//     WebApp needs ResponseStreaming past 6 MB) with the object's
-//     Content-Type, Content-Length and an attachment Content-Disposition;
-//     larger ones are redirected to a presigned GET URL valid for
-//     [PresignExpiry].
+//     streamed through the function (the WebApp needs ResponseStreaming
+//     past 6 MB) with the object's Content-Type, Content-Length and an
+//     attachment Content-Disposition; larger ones are redirected to a
+//     presigned GET URL valid for [PresignExpiry].
 //   - Uploads up to [UploadLimit] go through the app (a Lambda request is
 //     at most 6 MB, base64 included); larger files go straight from the
 //     browser to S3 with a presigned POST form for one key.
