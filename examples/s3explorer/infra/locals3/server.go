@@ -48,6 +48,14 @@ func Binary() (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
+	unlock, err := lock(filepath.Join(dir, ".build.lock"))
+	if err != nil {
+		return "", fmt.Errorf("lock %s: %w", dir, err)
+	}
+	defer unlock()
+	if info, err := os.Stat(bin); err == nil && info.Mode().IsRegular() {
+		return bin, nil // built by another process while this one waited
+	}
 	// Install into a fresh directory, then rename: an interrupted build
 	// never leaves a half-written binary behind.
 	tmp, err := os.MkdirTemp(dir, "build-")
