@@ -43,23 +43,25 @@ test: tools ## Run every test: adapter, web app, browser, construct, synth, loca
 	fi
 	$(if $(RACE_PKGS),go test -race -count=1 $(RACE_PKGS))
 	cd bench && go test -count=1 .
+	cd examples/s3explorer && go test -count=1 ./...
 	@go run ./internal/skipsummary bin/test.log
 
 # What make test runs: every package, and the concurrent ones under -race.
 PKGS      ?= ./...
 RACE_PKGS ?= ./function/restproxy ./infra/apigwlocal ./infra/lambdalocal
 
-# Every module of the repository: the main one, the benchmarks, and the
-# second app that the embedding test runs.
-MODULES := . bench infra/goapigw/testdata/shop
+# Every module of the repository: the main one, the benchmarks, the
+# second app that the embedding test runs, and the examples.
+MODULES := . bench infra/goapigw/testdata/shop examples/s3explorer
 
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck and go mod tidy -diff, for every module
-	@out=$$(gofmt -l function infra internal bench); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l function infra internal bench examples); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
 	cd bench && go vet . && go tool staticcheck .
 	cd infra/goapigw/testdata/shop && go vet ./...
+	cd examples/s3explorer && go vet ./...
 	@for m in $(MODULES); do echo "go mod tidy -diff ($$m)"; (cd $$m && go mod tidy -diff) || { echo "go.mod or go.sum of $$m is not tidy: run go mod tidy there"; exit 1; }; done
 
 .PHONY: synth
