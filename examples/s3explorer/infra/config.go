@@ -81,6 +81,9 @@ func (c Config) validate() error {
 		seen[b.Name] = true
 		if strings.HasPrefix(b.Prefix, "/") || strings.ContainsAny(b.Prefix, "*?") {
 			errs = append(errs, fmt.Errorf("buckets[%d].prefix %q starts with a slash or holds a wildcard: write the key prefix as S3 has it, such as \"reports/\"", i, b.Prefix))
+		} else if b.Prefix != "" && !strings.HasSuffix(b.Prefix, "/") {
+			// "monthly" would also open "monthly-secret/…", in the app and in IAM.
+			errs = append(errs, fmt.Errorf("buckets[%d].prefix %q does not end with a slash: it would also grant keys such as %q; write a folder, such as %q", i, b.Prefix, b.Prefix+"-other/x", b.Prefix+"/"))
 		}
 		if b.KmsKeyArn != "" && !kmsKeyArnRE.MatchString(b.KmsKeyArn) {
 			errs = append(errs, fmt.Errorf("buckets[%d].kmsKeyArn %q is not a KMS key ARN: give arn:aws:kms:REGION:ACCOUNT:key/ID (an alias ARN does not work in a policy)", i, b.KmsKeyArn))

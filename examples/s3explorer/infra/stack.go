@@ -38,6 +38,9 @@ func newExplorerStack(scope awscdk.App, id string, cfg Config) awscdk.Stack {
 		Timeout:            awscdk.Duration_Minutes(jsii.Number(4)),
 		Environment:        &map[string]*string{"EXPLORER_BUCKETS": jsii.String(string(envBuckets))},
 		Login:              &lambdaweb.LoginProps{DomainPrefix: jsii.String(cfg.LoginDomainPrefix)},
+		// A download may hold an instance for 100 s; the cap keeps a
+		// burst of them from taking the account's concurrency.
+		ReservedConcurrency: jsii.Number(20),
 	})
 	for i, b := range cfg.Buckets {
 		grantBucket(web, i, b)

@@ -127,6 +127,7 @@ func TestConfigRefusesBadEntries(t *testing.T) {
 		{"bad name", Config{Buckets: []BucketConfig{{Name: "My_Bucket"}}, LoginDomainPrefix: "x"}, `buckets[0].name "My_Bucket" is not an S3 bucket name`},
 		{"twice", Config{Buckets: []BucketConfig{{Name: "abc"}, {Name: "abc"}}, LoginDomainPrefix: "x"}, "listed twice"},
 		{"wildcard prefix", Config{Buckets: []BucketConfig{{Name: "abc", Prefix: "a*"}}, LoginDomainPrefix: "x"}, "holds a wildcard"},
+		{"prefix without a slash", Config{Buckets: []BucketConfig{{Name: "abc", Prefix: "monthly"}}, LoginDomainPrefix: "x"}, `buckets[0].prefix "monthly" does not end with a slash`},
 		{"alias for key", Config{Buckets: []BucketConfig{{Name: "abc", KmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:alias/x"}}, LoginDomainPrefix: "x"}, "is not a KMS key ARN"},
 		{"no login", Config{Buckets: []BucketConfig{{Name: "abc"}}}, "loginDomainPrefix is not set"},
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/goapigw/webapp/function/identity"
 )
 
 // deleteForm asks for confirmation; only its POST deletes.
@@ -31,10 +33,11 @@ func (e *Explorer) delete(w http.ResponseWriter, r *http.Request, b Bucket, key 
 		e.fail(w, r, "s3:DeleteObject", b.Name, key, err)
 		return
 	}
-	e.log.Info("deleted", "bucket", b.Name, "key", key)
+	u, _ := identity.UserFromContext(r.Context())
+	e.log.Info("deleted", "bucket", b.Name, "key", key, "user", u.Name, "sub", u.Subject)
 	dir := key[:strings.LastIndex(key, "/")+1]
 	if !strings.HasPrefix(dir, b.Prefix) {
 		dir = b.Prefix
 	}
-	http.Redirect(w, r, e.link(r, "b", b.Name, dir)+"?deleted="+escapePath(path.Base(key)), http.StatusSeeOther)
+	seeOther(w, e.link(r, "b", b.Name, dir)+"?deleted="+escapePath(path.Base(key)))
 }

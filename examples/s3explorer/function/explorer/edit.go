@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/goapigw/webapp/function/identity"
 )
 
 type editPage struct {
@@ -81,6 +84,12 @@ func (e *Explorer) save(w http.ResponseWriter, r *http.Request, b Bucket, key st
 		e.fail(w, r, "s3:GetObject", b.Name, key, err)
 		return
 	}
+	// The editor refused such objects; a hand-made post is refused too.
+	if !isText(aws.ToString(head.ContentType), key) || aws.ToInt64(head.ContentLength) > TextLimit || !utf8.ValidString(text) {
+		e.page(w, r, http.StatusUnsupportedMediaType, "notfound", pageData{Title: "Not editable",
+			Message: fmt.Sprintf("Only UTF-8 text files of at most %s can be edited here; upload a new version instead.", humanSize(TextLimit))})
+		return
+	}
 	tags, err := e.s3.GetObjectTagging(r.Context(), &s3.GetObjectTaggingInput{Bucket: aws.String(b.Name), Key: aws.String(key)})
 	if err != nil {
 		e.fail(w, r, "s3:GetObjectTagging", b.Name, key, err)
@@ -93,6 +102,10 @@ func (e *Explorer) save(w http.ResponseWriter, r *http.Request, b Bucket, key st
 		ContentType:   head.ContentType, Metadata: head.Metadata,
 		CacheControl: head.CacheControl, ContentDisposition: head.ContentDisposition,
 		ContentEncoding: head.ContentEncoding, ContentLanguage: head.ContentLanguage,
+		// The object keeps its encryption (its own KMS key, not the
+		// bucket's default) and its storage class.
+		ServerSideEncryption: head.ServerSideEncryption, SSEKMSKeyId: head.SSEKMSKeyId,
+		BucketKeyEnabled: head.BucketKeyEnabled, StorageClass: head.StorageClass,
 	}
 	if len(tags.TagSet) > 0 {
 		v := url.Values{}
@@ -109,6 +122,7 @@ func (e *Explorer) save(w http.ResponseWriter, r *http.Request, b Bucket, key st
 		e.fail(w, r, "s3:PutObject", b.Name, key, err)
 		return
 	}
-	e.log.Info("saved", "bucket", b.Name, "key", key, "bytes", len(text))
-	http.Redirect(w, r, e.link(r, "o", b.Name, key)+"?saved=1", http.StatusSeeOther)
+	u, _ := identity.UserFromContext(r.Context())
+	e.log.Info("saved", "bucket", b.Name, "key", key, "bytes", len(text), "user", u.Name, "sub", u.Subject)
+	seeOther(w, e.link(r, "o", b.Name, key)+"?saved=1")
 }

@@ -37,7 +37,9 @@ func explain(action, bucket, key string, err error) problem {
 	switch {
 	case strings.Contains(p.Code, "KMS") || strings.Contains(msg, "KMS") || strings.Contains(msg, "kms:"):
 		p.Status = http.StatusForbidden
-		p.Advice = fmt.Sprintf("The object is encrypted with a KMS key the app's role may not use. Give the role kms:Decrypt and kms:GenerateDataKey on the bucket's key (the \"kmsKeyArn\" of bucket %s in cdk.json). S3 said: %s", bucket, msg)
+		// S3's own message names the account, the role's session and
+		// the key: it goes to the log, not to every reader's page.
+		p.Advice = fmt.Sprintf("The object is encrypted with a KMS key the app's role may not use. Give the role kms:Decrypt and kms:GenerateDataKey on the bucket's key (the \"kmsKeyArn\" of bucket %s in cdk.json); the function's log has S3's message.", bucket)
 	case p.Code == "AccessDenied" || p.Code == "Forbidden" || p.Code == "AllAccessDisabled":
 		p.Status = http.StatusForbidden
 		p.Advice = fmt.Sprintf("The app's role was refused %s on bucket %s. Add the bucket (and its prefix) to cdk.json's buckets and deploy, or check the bucket policy.", action, bucket)
@@ -51,16 +53,9 @@ func explain(action, bucket, key string, err error) problem {
 		p.Status = http.StatusPreconditionFailed
 		p.Advice = "The object changed since it was loaded."
 	default:
-		p.Advice = fmt.Sprintf("S3 answered %s to %s on bucket %s: %s", p.Code, action, bucket, cmpOr(msg, err.Error()))
+		p.Advice = fmt.Sprintf("S3 answered %s to %s on bucket %s; the function's log has its message.", p.Code, action, bucket)
 	}
 	return p
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // fail renders a problem page for a failed S3 call and logs it.
@@ -75,4 +70,11 @@ func (e *Explorer) fail(w http.ResponseWriter, r *http.Request, action, bucket, 
 func isPrecondition(err error) bool {
 	var api smithy.APIError
 	return errors.As(err, &api) && api.ErrorCode() == "PreconditionFailed"
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

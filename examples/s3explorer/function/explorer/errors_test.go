@@ -24,7 +24,7 @@ func TestExplainNamesTheActionAndTheBucket(t *testing.T) {
 		{"no such key", fmt.Errorf("wrapped: %w", &smithy.GenericAPIError{Code: "NoSuchKey"}), 404, []string{"no object \"monthly/x.csv\""}},
 		{"no such bucket", &smithy.GenericAPIError{Code: "NoSuchBucket"}, 404, []string{"Bucket finance-reports does not exist"}},
 		{"throttled", &smithy.GenericAPIError{Code: "SlowDown", Message: "Please reduce your request rate."}, 502, []string{"SlowDown", "s3:GetObject on bucket finance-reports"}},
-		{"no api error", errors.New("dial tcp: connection refused"), 502, []string{"connection refused"}},
+		{"no api error", errors.New("dial tcp: connection refused"), 502, []string{"s3:GetObject on bucket finance-reports", "the function's log"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,6 +36,11 @@ func TestExplainNamesTheActionAndTheBucket(t *testing.T) {
 				if !strings.Contains(p.Advice, w) {
 					t.Errorf("advice %q lacks %q", p.Advice, w)
 				}
+			}
+			// S3's message (the account, the role's session, the key) is
+			// for the log: every reader sees the page.
+			if m := tt.err.Error(); strings.Contains(p.Advice, "arn:aws:sts") || strings.Contains(p.Advice, "connection refused") || strings.Contains(p.Advice, "reduce your request rate") {
+				t.Errorf("advice %q repeats S3's message %q", p.Advice, m)
 			}
 		})
 	}

@@ -144,7 +144,7 @@ func (e *Explorer) route(w http.ResponseWriter, r *http.Request) {
 		}
 		if !strings.HasPrefix(key, b.Prefix) {
 			if kind == "b" && strings.HasPrefix(b.Prefix, key) {
-				http.Redirect(w, r, e.link(r, "b", b.Name, b.Prefix), http.StatusFound)
+				found(w, e.link(r, "b", b.Name, b.Prefix))
 				return
 			}
 			e.page(w, r, http.StatusNotFound, "notfound", pageData{Title: "Not found", Message: fmt.Sprintf("%q is outside the part of bucket %s this explorer shows (%s).", key, b.Name, b.Prefix)})

@@ -206,6 +206,25 @@ func TestObjectPreviews(t *testing.T) {
 			t.Errorf("got CSP %q, want a sandbox", csp)
 		}
 	})
+	// A stored type with more after it ("image/png;a=b,text/html") passes
+	// as a PNG, and a browser would read the last value, HTML: only the
+	// parsed type is sent.
+	t.Run("raw image with a smuggled type", func(t *testing.T) {
+		const key = "scratch/smuggled.png"
+		_, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("explorer-sample"), Key: aws.String(key),
+			Body: bytes.NewReader(locals3.SampleImage()), ContentType: aws.String("image/png;a=b,text/html")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_, _ = client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("explorer-sample"), Key: aws.String(key)})
+		})
+		resp := do(t, e, &reader, "GET", "/raw/explorer-sample/"+key, nil, "")
+		readBody(t, resp)
+		if got := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || got != "image/png" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("got %d %q, nosniff %q; want 200 image/png with nosniff", resp.StatusCode, got, resp.Header.Get("X-Content-Type-Options"))
+		}
+	})
 }
 
 func TestReadersAndOthersAreRefusedByTheServer(t *testing.T) {

@@ -50,7 +50,7 @@ func (e *Explorer) home(w http.ResponseWriter, r *http.Request) {
 // continuation token in the query.
 func (e *Explorer) folder(w http.ResponseWriter, r *http.Request, b Bucket, prefix string) {
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		http.Redirect(w, r, e.link(r, "o", b.Name, prefix), http.StatusFound)
+		found(w, e.link(r, "o", b.Name, prefix))
 		return
 	}
 	q := r.URL.Query()

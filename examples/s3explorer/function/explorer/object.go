@@ -64,7 +64,7 @@ func isImage(contentType string) bool {
 // object shows an object's details and its preview.
 func (e *Explorer) object(w http.ResponseWriter, r *http.Request, b Bucket, key string) {
 	if key == "" || strings.HasSuffix(key, "/") {
-		http.Redirect(w, r, e.link(r, "b", b.Name, key), http.StatusFound)
+		found(w, e.link(r, "b", b.Name, key))
 		return
 	}
 	head, err := e.s3.HeadObject(r.Context(), &s3.HeadObjectInput{Bucket: aws.String(b.Name), Key: aws.String(key)})
@@ -155,7 +155,12 @@ func (e *Explorer) raw(w http.ResponseWriter, r *http.Request, b Bucket, key str
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", ct)
+	// Only the parsed image type: the stored value may carry more (such as
+	// "image/png;a=b,text/html", which a browser would read as HTML).
+	mt, _, _ := mime.ParseMediaType(ct)
+	h.Set("Content-Type", mt)
+	h.Set("Content-Disposition", "inline")
+	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.FormatInt(aws.ToInt64(out.ContentLength), 10))
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Cache-Control", "private, max-age=60")

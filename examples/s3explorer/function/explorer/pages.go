@@ -59,8 +59,14 @@ type bucketLink struct{ Name, Prefix, Href string }
 // page renders a page with the user and the sign-out button filled in.
 func (e *Explorer) page(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
 	d.User, _ = identity.UserFromContext(r.Context())
+	formAction := "'self' " + e.formTarget()
 	if f, ok := login.LogoutForm(r); ok {
 		d.SignOut = f.HTML()
+		// The sign-out redirects to the provider to end its session:
+		// browsers check a form's redirects against form-action too.
+		if f.EndsAt != "" {
+			formAction += " " + f.EndsAt
+		}
 	}
 	d.Home = e.link(r, "")
 	d.CanEdit = canEdit(r)
@@ -71,7 +77,7 @@ func (e *Explorer) page(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self' "+e.formTarget()+"; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
@@ -103,6 +109,16 @@ func (e *Explorer) link(r *http.Request, kind string, parts ...string) string {
 		b.WriteString(escapePath(p))
 	}
 	return b.String()
+}
+
+// seeOther and found redirect to an app URL as it is: http.Redirect would
+// clean the path, turning a key's "..", "." or "//" into another key.
+func seeOther(w http.ResponseWriter, url string) { redirect(w, url, http.StatusSeeOther) }
+func found(w http.ResponseWriter, url string)    { redirect(w, url, http.StatusFound) }
+
+func redirect(w http.ResponseWriter, url string, status int) {
+	w.Header().Set("Location", url)
+	w.WriteHeader(status)
 }
 
 // escapePath escapes each "/"-separated segment of p.

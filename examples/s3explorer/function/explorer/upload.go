@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/goapigw/webapp/function/identity"
 )
 
 type uploadPage struct {
@@ -131,6 +133,7 @@ func (e *Explorer) upload(w http.ResponseWriter, r *http.Request, b Bucket, pref
 		e.fail(w, r, "s3:PutObject", b.Name, key, err)
 		return
 	}
-	e.log.Info("uploaded", "bucket", b.Name, "key", key, "bytes", len(data))
-	http.Redirect(w, r, e.link(r, "o", b.Name, key), http.StatusSeeOther)
+	u, _ := identity.UserFromContext(r.Context())
+	e.log.Info("uploaded", "bucket", b.Name, "key", key, "bytes", len(data), "user", u.Name, "sub", u.Subject)
+	seeOther(w, e.link(r, "o", b.Name, key))
 }

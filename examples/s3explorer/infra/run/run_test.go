@@ -300,5 +300,16 @@ func TestExplorerInChromiumThroughTheRunner(t *testing.T) {
 		if _, err := s3c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(locals3.SampleBucket), Key: aws.String("docs/config.json")}); err != nil {
 			t.Errorf("the object is gone after the reader's refused delete: %v", err)
 		}
+		// Sign-out ends the provider's session too (the page's CSP
+		// form-action allows the provider): the next visit asks for the
+		// password again.
+		if err := chromedp.Do(reader, chromedp.Navigate(base+"/"), chromedp.Click(chromedp.CSS("span.who form button")),
+			chromedp.WaitVisible(chromedp.CSS("#password"))); err != nil {
+			loc, _ := chromedp.Run(reader, chromedp.Location())
+			t.Fatalf("sign out: %v (now at %s)", err, loc)
+		}
+		if err := chromedp.Do(reader, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#password"))); err != nil {
+			t.Errorf("after signing out, the app did not ask for a sign-in: %v", err)
+		}
 	})
 }
