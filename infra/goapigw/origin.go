@@ -1,12 +1,8 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/goapigw/webapp/function/restproxy"
@@ -41,17 +37,10 @@ func localOriginSecret(fn assembly.Function, dir string) (assembly.Function, str
 	if !verifiesOrigin(fn) {
 		return fn, "", nil
 	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fn, "", fmt.Errorf("generate the origin-verification secret: %w", err)
-	}
-	secret := hex.EncodeToString(b[:])
-	file := filepath.Join(dir, "origin-verify-secret")
-	if err := os.WriteFile(file, []byte(secret), 0o600); err != nil {
-		return fn, "", fmt.Errorf("write the origin-verification secret: %w", err)
-	}
-	if err := os.Chmod(file, 0o600); err != nil { // an older file kept its mode
-		return fn, "", err
+	secret := randomHex(32)
+	file, err := writeSecret(dir, "origin-verify-secret", secret)
+	if err != nil {
+		return fn, "", fmt.Errorf("the origin-verification secret: %w", err)
 	}
 	fn.Environment = maps.Clone(fn.Environment)
 	if fn.Environment == nil {

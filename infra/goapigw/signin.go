@@ -55,7 +55,7 @@ func checkLogin(app assembly.WebApp, users string) error {
 // and reach the function as 0600 files, never as values.
 type localLogin struct {
 	issuer        string
-	users         string
+	users         []oidclocal.User // read once, at start
 	idTTL         time.Duration
 	clientSecret  string
 	clientFile    string
@@ -72,13 +72,14 @@ type localLogin struct {
 // startLocalLogin listens on addr and answers 503 until configure gives
 // it the doors.
 func startLocalLogin(addr, users string, idTTL time.Duration, dir string, logf func(string, ...any)) (*localLogin, error) {
-	if _, err := oidclocal.ReadUsersFile(users); err != nil {
+	list, err := oidclocal.ReadUsersFile(users)
+	if err != nil {
 		return nil, fmt.Errorf("-users: %w", err)
 	}
 	if idTTL != 0 && idTTL <= login.DefaultExpiryMargin {
 		return nil, fmt.Errorf("-id-token-lifetime %v: must be longer than the login package's expiry margin, %v", idTTL, login.DefaultExpiryMargin)
 	}
-	ll := &localLogin{users: users, idTTL: idTTL,
+	ll := &localLogin{users: list, idTTL: idTTL,
 		log: slog.New(slog.NewTextHandler(logfWriter{logf: logf, prefix: "  provider: "}, &slog.HandlerOptions{
 			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 				if a.Key == slog.TimeKey || a.Key == slog.LevelKey {
@@ -88,7 +89,6 @@ func startLocalLogin(addr, users string, idTTL time.Duration, dir string, logf f
 			},
 		}))}
 	ll.clientSecret = randomHex(32)
-	var err error
 	if ll.clientFile, err = writeSecret(dir, "login-client-secret", ll.clientSecret); err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (ll *localLogin) configure(bases []string) error {
 	}
 	p, err := oidclocal.New(oidclocal.Config{
 		Issuer:          ll.issuer,
-		UsersFile:       ll.users,
+		Users:           ll.users,
 		IDTokenLifetime: ll.idTTL, AccessTokenLifetime: ll.idTTL,
 		Client: oidclocal.ClientConfig{ID: localClientID, Secret: ll.clientSecret, CallbackURLs: callbacks, LogoutURLs: logouts},
 		Logger: ll.log,
@@ -184,13 +184,15 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// writeSecret writes a secret to a 0600 file in dir and returns its path.
+// writeSecret writes a secret made for the run to a 0600 file in dir (the
+// function's reader trims a final newline) and returns its path; the value
+// is never printed.
 func writeSecret(dir, name, value string) (string, error) {
 	file := filepath.Join(dir, name)
-	if err := os.WriteFile(file, []byte(value+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(value), 0o600); err != nil {
 		return "", fmt.Errorf("write %s: %w", name, err)
 	}
-	if err := os.Chmod(file, 0o600); err != nil {
+	if err := os.Chmod(file, 0o600); err != nil { // an older file kept its mode
 		return "", err
 	}
 	return file, nil
