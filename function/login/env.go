@@ -57,24 +57,21 @@ func fromLookup(lookup func(string) (string, bool), opts ...Option) (*Login, err
 		return nil, fmt.Errorf("login: both %s and %s are set; set one", CognitoLogoutURLEnv, EndSessionURLEnv)
 	}
 	var own []Option
-	switch arn, file := get(ClientSecretArnEnv), get(ClientSecretFileEnv); {
-	case arn != "" && file != "":
-		return nil, fmt.Errorf("login: both %s and %s are set; set one", ClientSecretArnEnv, ClientSecretFileEnv)
-	case arn != "":
-		own = append(own, WithClientSecretSource(DefaultSecretsManager(arn)))
-	case file != "":
-		own = append(own, WithClientSecretSource(File(file)))
+	client, err := secretSource(get, ClientSecretArnEnv, ClientSecretFileEnv)
+	if err != nil {
+		return nil, err
 	}
-	switch arn, file := get(SessionSecretArnEnv), get(SessionSecretFileEnv); {
-	case arn != "" && file != "":
-		return nil, fmt.Errorf("login: both %s and %s are set; set one", SessionSecretArnEnv, SessionSecretFileEnv)
-	case arn != "":
-		own = append(own, WithSessionSecretSource(DefaultSecretsManager(arn)))
-	case file != "":
-		own = append(own, WithSessionSecretSource(File(file)))
-	default:
+	if client != nil {
+		own = append(own, WithClientSecretSource(client))
+	}
+	session, err := secretSource(get, SessionSecretArnEnv, SessionSecretFileEnv)
+	switch {
+	case err != nil:
+		return nil, err
+	case session == nil:
 		return nil, errors.New("login: " + IssuerEnv + " is set but neither " + SessionSecretArnEnv + " nor " + SessionSecretFileEnv + ": the session cookie needs a secret")
 	}
+	own = append(own, WithSessionSecretSource(session))
 	if p := get(TrustedPrincipalEnv); p != "" {
 		own = append(own, WithTrustedPrincipal(p))
 	}
@@ -83,4 +80,18 @@ func fromLookup(lookup func(string) (string, bool), opts ...Option) (*Login, err
 		return nil, fmt.Errorf("login from the environment: %w", err)
 	}
 	return l, nil
+}
+
+// secretSource is the secret that one of two variables names: by its ARN
+// (Secrets Manager) or its file; nil when neither is set.
+func secretSource(get func(string) string, arnEnv, fileEnv string) (Source, error) {
+	switch arn, file := get(arnEnv), get(fileEnv); {
+	case arn != "" && file != "":
+		return nil, fmt.Errorf("login: both %s and %s are set; set one", arnEnv, fileEnv)
+	case arn != "":
+		return DefaultSecretsManager(arn), nil
+	case file != "":
+		return File(file), nil
+	}
+	return nil, nil
 }
