@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -193,7 +194,7 @@ func (e *Explorer) download(w http.ResponseWriter, r *http.Request, b Bucket, ke
 	}
 	defer out.Body.Close()
 	h := w.Header()
-	h.Set("Content-Type", cmpOr(aws.ToString(out.ContentType), "application/octet-stream"))
+	h.Set("Content-Type", cmp.Or(aws.ToString(out.ContentType), "application/octet-stream"))
 	h.Set("Content-Length", strconv.FormatInt(aws.ToInt64(out.ContentLength), 10))
 	h.Set("Content-Disposition", disposition)
 	h.Set("ETag", aws.ToString(out.ETag))

@@ -2,6 +2,7 @@ package explorer
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -104,7 +105,7 @@ func (e *Explorer) upload(w http.ResponseWriter, r *http.Request, b Bucket, pref
 		return
 	}
 	defer f.Close()
-	name := cmpOr(r.PostFormValue("name"), path.Base(fh.Filename))
+	name := cmp.Or(r.PostFormValue("name"), path.Base(fh.Filename))
 	if err := checkName(name); err != nil {
 		e.page(w, r, http.StatusBadRequest, "notfound", pageData{Title: "Bad name", Message: err.Error()})
 		return
@@ -116,7 +117,7 @@ func (e *Explorer) upload(w http.ResponseWriter, r *http.Request, b Bucket, pref
 	}
 	ct := fh.Header.Get("Content-Type")
 	if ct == "" || ct == "application/octet-stream" {
-		ct = cmpOr(mime.TypeByExtension(path.Ext(name)), http.DetectContentType(data))
+		ct = cmp.Or(mime.TypeByExtension(path.Ext(name)), http.DetectContentType(data))
 	}
 	key := prefix + name
 	in := &s3.PutObjectInput{Bucket: aws.String(b.Name), Key: aws.String(key), Body: bytes.NewReader(data),
