@@ -126,21 +126,20 @@ func TestDeployment(t *testing.T) {
 					t.Errorf("alarms: want %s in %s", want, alarms)
 				}
 			}
-			hook := ""
+			// The hook, and whether the app trusts its principal (with
+			// Login only).
+			hook, trusts := "", false
 			for _, fn := range resourcesOf(tmpl, "AWS::Lambda::Function") {
-				if s := jsonOf(fn); strings.Contains(s, "DEPLOY_HOOK_TARGET") {
+				s := jsonOf(fn)
+				if strings.Contains(s, "DEPLOY_HOOK_TARGET") {
 					hook = s
+				}
+				if strings.Contains(s, `"LOGIN_TRUSTED_PRINCIPAL":"deployhook"`) {
+					trusts = true
 				}
 			}
 			if !strings.Contains(hook, `"DEPLOY_HOOK_TARGET":{"Ref":"`+versionID+`"}`) || strings.Contains(hook, "DEPLOY_HOOK_PRINCIPAL") != tt.principal {
 				t.Errorf("hook: got %s, want the version as target, a principal %v", hook, tt.principal)
-			}
-			// With Login the app trusts the hook's principal, and only then.
-			trusts := false
-			for _, fn := range resourcesOf(tmpl, "AWS::Lambda::Function") {
-				if s := jsonOf(fn); strings.Contains(s, `"LOGIN_TRUSTED_PRINCIPAL":"deployhook"`) {
-					trusts = true
-				}
 			}
 			if wantTrust := strings.Contains(tt.name, "login"); trusts != wantTrust {
 				t.Errorf("the app trusts the hook's principal: got %v, want %v", trusts, wantTrust)
